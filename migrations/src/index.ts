@@ -1,0 +1,17 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as initial from './2026-11-25T0000_initial.js';
+
+/** Every migration, in order. A static list keeps src and dist runs identical (no directory scanning). */
+export const migrations: Record<string, Migration> = {
+  '2026-11-25T0000_initial': initial,
+};
+
+export const latestMigration = Object.keys(migrations).at(-1)!;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return result;
+}

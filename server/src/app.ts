@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { JSON_BODY_LIMIT_BYTES } from '@anchor/shared';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { errors } from './errors.js';
+import { authenticate } from './http/authenticate.js';
+import { csrfGuard } from './http/csrf.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { healthRoutes } from './http/health.js';
+import { DomainEvents } from './lib/domain-events.js';
+import { AssignmentRepository } from './modules/assignments/assignment.repository.js';
+import { assignmentRoutes } from './modules/assignments/assignment.routes.js';
+import { AssignmentService } from './modules/assignments/assignment.service.js';
+import { AuthRepository } from './modules/auth/auth.repository.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { ExportRepository } from './modules/exports/export.repository.js';
+import { exportRoutes } from './modules/exports/export.routes.js';
+import { ExportService } from './modules/exports/export.service.js';
+import { PairRepository } from './modules/pairs/pair.repository.js';
+import { pairRoutes } from './modules/pairs/pair.routes.js';
+import { PairService } from './modules/pairs/pair.service.js';
+import { ProgressRepository } from './modules/progress/progress.repository.js';
+import { ProgressService } from './modules/progress/progress.service.js';
+import { TaskRepository } from './modules/tasks/task.repository.js';
+import { taskRoutes } from './modules/tasks/task.routes.js';
+import { TaskService } from './modules/tasks/task.service.js';
+import { UserRepository } from './modules/users/user.repository.js';
+import { userRoutes } from './modules/users/user.routes.js';
+import { UserService } from './modules/users/user.service.js';
+import { registerRatingHandlers } from './realtime/handlers.js';
+import { createIo, type AnchorServer } from './realtime/io.js';
+import { startNotifier } from './realtime/notifier.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** Wires repositories into services. No I/O happens here. */
+export function createServices(db: Database, config: Config, events: DomainEvents) {
+  const users = new UserRepository(db);
+  const tasks = new TaskRepository(db);
+  const auth: AuthService = new AuthService(new AuthRepository(db), users, config.sessionDays);
+  return {
+    events,
+    auth,
+    users: new UserService(users, () => auth, events),
+    tasks: new TaskService(tasks, events),
+    pairs: new PairService(new PairRepository(db), events),
+    assignments: new AssignmentService(new AssignmentRepository(db), tasks, users, events),
+    progress: new ProgressService(new ProgressRepository(db)),
+    exports: new ExportService(new ExportRepository(db)),
+  };
+}
+
+const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../client/dist');
+/** How often each node looks for expired leases; any node may reclaim any lease. */
+const LEASE_SWEEP_MS = 1000;
+
+export interface AnchorApp {
+  httpServer: HttpServer;
+  io: AnchorServer;
+  services: Services;
+  /** Stops background work and closes sockets and HTTP; the caller closes the database afterwards. */
+  close(): Promise<void>;
+}
+
+export function createApp({ config, db, logger }: AppDeps): AnchorApp {
+  const events = new DomainEvents();
+  const services = createServices(db, config, events);
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+
+  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(healthRoutes(db));
+
+  const api = express.Router();
+  api.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
+  api.use(authenticate(services.auth));
+  api.use(csrfGuard(config.publicOrigins));
+  api.use(authRoutes(services.auth, services.users));
+  api.use((_req, res, next) => {
+    if (!res.locals.user) throw errors.unauthorized();
+    next();
+  });
+  api.use(userRoutes(services.users));
+  api.use(pairRoutes(services.pairs, services.tasks, config.importMaxBytes));
+  api.use(exportRoutes(services.exports, services.tasks));
+  api.use(taskRoutes(services.tasks, services.progress));
+  api.use(assignmentRoutes(services.assignments));
+  api.use(notFoundHandler);
+  app.use('/api', api);
+
+  if (existsSync(clientDist)) {
+    app.use(express.static(clientDist, { index: false, maxAge: '1h' }));
+    // The client routes in the browser: every other GET gets the app shell.
+    app.get(/^(?!\/(api|socket\.io)\/).*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(clientDist, 'index.html'));
+    });
+  }
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+
+  const httpServer = createServer(app);
+  const io = createIo(httpServer, services.auth, config.publicOrigins);
+  registerRatingHandlers(io, services.assignments, logger);
+  const stopNotifier = startNotifier(io, events, services.progress, logger);
+
+  const sweep = setInterval(() => {
+    services.assignments.reclaimExpiredLeases().catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
+  }, LEASE_SWEEP_MS);
+  sweep.unref();
+
+  return {
+    httpServer,
+    io,
+    services,
+    async close() {
+      clearInterval(sweep);
+      stopNotifier();
+      io.emit('session:ended', { reason: 'shutdown' });
+      await io.close(); // also closes the HTTP server and waits for in-flight requests
+    },
+  };
+}

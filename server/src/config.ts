@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is documented in README.md ("Configuration").
+ * Parsed once; an invalid value stops the process at start with a sentence saying which and why.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  ANCHOR_DATA_DIR: z.string().default('./.anchor'),
+  ANCHOR_ADMIN_EMAIL: z.string().email().optional(),
+  ANCHOR_ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Public origin(s) the browser uses, comma-separated, for the CSRF Origin check behind a proxy. */
+  ANCHOR_PUBLIC_ORIGIN: z.string().optional(),
+  /** Express "trust proxy": set when TLS ends at a proxy, so cookies get Secure and client IPs are right. */
+  ANCHOR_TRUST_PROXY: z.string().optional(),
+  ANCHOR_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  ANCHOR_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
+  ANCHOR_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  ANCHOR_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  admin: { email: string | undefined; password: string | undefined };
+  publicOrigins: string[];
+  trustProxy: string | undefined;
+  sessionDays: number;
+  importMaxBytes: number;
+  seedDemo: boolean;
+  dbPoolSize: number;
+  logLevel: string;
+}>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.ANCHOR_DATA_DIR),
+    admin: { email: e.ANCHOR_ADMIN_EMAIL, password: e.ANCHOR_ADMIN_PASSWORD },
+    publicOrigins: (e.ANCHOR_PUBLIC_ORIGIN ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    trustProxy: e.ANCHOR_TRUST_PROXY,
+    sessionDays: e.ANCHOR_SESSION_DAYS,
+    importMaxBytes: e.ANCHOR_IMPORT_MAX_BYTES,
+    seedDemo: e.ANCHOR_SEED_DEMO === 'true',
+    dbPoolSize: e.ANCHOR_DB_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+  });
+}

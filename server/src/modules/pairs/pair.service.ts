@@ -1,0 +1,91 @@
+import type { Readable } from 'node:stream';
+import type { Insertable } from 'kysely';
+import type { ImportResult, PairsPage } from '@anchor/shared';
+import type { Pairs } from '../../db/schema.js';
+import { errors } from '../../errors.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
+import { parseCsvPairs, parseJsonLines, type ImportFormat, type ParsedLine } from './import-parser.js';
+import { presentPair } from './pair.presenter.js';
+import type { PairRepository } from './pair.repository.js';
+
+const BATCH_SIZE = 500;
+/** Enough to act on; the count says how many more there were. */
+const MAX_REPORTED_ERRORS = 1000;
+
+export class PairService {
+  constructor(
+    private readonly pairs: PairRepository,
+    private readonly events: DomainEvents,
+  ) {}
+
+  /**
+   * Streams the body line by line into batched inserts inside one transaction: valid lines go in, invalid ones are
+   * reported by number, and a body cut short (or too large) rolls everything back, so no import is half-applied.
+   */
+  async import(taskId: string, format: ImportFormat, body: Readable): Promise<ImportResult> {
+    const parse = format === 'csv' ? parseCsvPairs : parseJsonLines;
+    const result = await this.pairs.transaction(async (tx) => {
+      const errorsFound: ImportResult['errors'] = [];
+      let errorCount = 0;
+      let inserted = 0;
+      let total = 0;
+      let batch: Insertable<Pairs>[] = [];
+      const flush = async () => {
+        inserted += await this.pairs.insertBatch(tx, batch);
+        batch = [];
+      };
+      for await (const parsed of parse(body) as AsyncIterable<ParsedLine>) {
+        if ('error' in parsed) {
+          errorCount++;
+          if (errorsFound.length < MAX_REPORTED_ERRORS) errorsFound.push({ line: parsed.line, message: `Line ${parsed.line}: ${parsed.error}` });
+          continue;
+        }
+        total++;
+        const { pair } = parsed;
+        batch.push({
+          task_id: taskId,
+          external_id: pair.externalId,
+          prompt: JSON.stringify(pair.prompt),
+          response_a: pair.responseA.text,
+          response_b: pair.responseB.text,
+          model_a: pair.responseA.model ?? null,
+          model_b: pair.responseB.model ?? null,
+          tags: JSON.stringify(pair.tags ?? {}),
+          gold: pair.gold ?? null,
+        });
+        if (batch.length >= BATCH_SIZE) await flush();
+      }
+      await flush();
+      if (errorCount > errorsFound.length) {
+        errorsFound.push({ line: 0, message: `${errorCount - errorsFound.length} more lines had errors and are not listed.` });
+      }
+      return { inserted, skipped: total - inserted, errors: errorsFound };
+    });
+    if (result.inserted > 0) this.events.emit('pairsImported', { taskId, inserted: result.inserted });
+    return result;
+  }
+
+  async page(taskId: string, limit: number, cursor?: string): Promise<PairsPage> {
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const rows = await this.pairs.page(taskId, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      pairs: page.map(presentPair),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+    };
+  }
+}
+
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw errors.validation('That cursor is not valid: pass the nextCursor of the previous page unchanged.', [{ path: 'cursor', message: 'is not valid' }]);
+  }
+  return { createdAt, id };
+}

@@ -1,0 +1,71 @@
+import { type createTaskBody, type PatchTaskBody, type Task, type TaskStatus } from '@anchor/shared';
+import type { z } from 'zod';
+import { errors } from '../../errors.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
+import { presentTask } from './task.presenter.js';
+import type { TaskRepository, TaskRow } from './task.repository.js';
+
+/** Allowed status moves; archived is final so exported datasets stay frozen. */
+const transitions: Record<TaskStatus, TaskStatus[]> = {
+  draft: ['active', 'archived'],
+  active: ['paused', 'archived'],
+  paused: ['active', 'archived'],
+  archived: [],
+};
+
+export class TaskService {
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly events: DomainEvents,
+  ) {}
+
+  async create(input: z.output<typeof createTaskBody>, createdBy: string | null): Promise<Task> {
+    const row = await this.tasks.insert({
+      name: input.name,
+      instructions: input.instructions,
+      judgments_per_pair: input.judgmentsPerPair,
+      scale_points: input.scale.points,
+      lease_seconds: input.leaseSeconds,
+      eligibility: JSON.stringify(input.eligibility),
+      created_by: createdBy,
+    });
+    return presentTask(row);
+  }
+
+  async getRow(id: string): Promise<TaskRow> {
+    const row = await this.tasks.findById(id);
+    if (!row) throw errors.notFound('That task');
+    return row;
+  }
+
+  async get(id: string): Promise<Task> {
+    return presentTask(await this.getRow(id));
+  }
+
+  async list(): Promise<Task[]> {
+    return (await this.tasks.list()).map(presentTask);
+  }
+
+  async update(id: string, patch: PatchTaskBody): Promise<Task> {
+    const current = await this.getRow(id);
+    if (patch.status && patch.status !== current.status && !transitions[current.status as TaskStatus].includes(patch.status)) {
+      throw errors.conflict(`A ${current.status} task cannot become ${patch.status}.`);
+    }
+    if (patch.scale && patch.scale.points !== current.scale_points && current.status !== 'draft') {
+      throw errors.conflict('The scale can only change while the task is a draft: judgments already made use the old one.');
+    }
+    const row = await this.tasks.update(id, {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.instructions !== undefined ? { instructions: patch.instructions } : {}),
+      ...(patch.judgmentsPerPair !== undefined ? { judgments_per_pair: patch.judgmentsPerPair } : {}),
+      ...(patch.scale !== undefined ? { scale_points: patch.scale.points } : {}),
+      ...(patch.leaseSeconds !== undefined ? { lease_seconds: patch.leaseSeconds } : {}),
+      ...(patch.eligibility !== undefined ? { eligibility: JSON.stringify(patch.eligibility) } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+    });
+    if (!row) throw errors.notFound('That task');
+    const task = presentTask(row);
+    this.events.emit('taskUpdated', { task });
+    return task;
+  }
+}

@@ -1,0 +1,57 @@
+import type { Task } from '@anchor/shared';
+import type { Logger } from 'pino';
+import type { DomainEvents } from '../lib/domain-events.js';
+import type { ProgressService } from '../modules/progress/progress.service.js';
+import { rooms, type AnchorServer } from './io.js';
+
+/** At most one `task:progress` per task per window: a broadcast per judgment would cap throughput (and NOTIFY). */
+export const PROGRESS_WINDOW_MS = 250;
+
+/** Turns domain events into socket emits. The only place that knows both. */
+export function startNotifier(io: AnchorServer, events: DomainEvents, progress: ProgressService, logger: Logger): () => void {
+  const pending = new Map<string, NodeJS.Timeout>();
+
+  const scheduleProgress = ({ taskId }: { taskId: string }) => {
+    if (pending.has(taskId)) return; // the scheduled emit will read the latest counts
+    pending.set(
+      taskId,
+      setTimeout(() => {
+        pending.delete(taskId);
+        progress
+          .progressOf(taskId)
+          .then((p) => io.to(rooms.admins).emit('task:progress', p))
+          .catch((err: unknown) => logger.warn({ err }, 'progress broadcast failed'));
+      }, PROGRESS_WINDOW_MS),
+    );
+  };
+
+  const onExpired = ({ assignmentId, raterId }: { assignmentId: string; raterId: string }) => {
+    io.to(rooms.user(raterId)).emit('assignment:expired', { assignmentId });
+  };
+  const onTask = ({ task }: { task: Task }) => {
+    io.to(rooms.raters).to(rooms.admins).emit('task:updated', { task });
+    scheduleProgress({ taskId: task.id });
+  };
+  const onSessionsEnded = ({ userId, reason }: { userId: string; reason: 'disabled' | 'logged_out' }) => {
+    io.to(rooms.user(userId)).emit('session:ended', { reason });
+    io.in(rooms.user(userId)).disconnectSockets(true);
+  };
+
+  events.on('judgmentRecorded', scheduleProgress);
+  events.on('leasesChanged', scheduleProgress);
+  events.on('pairsImported', scheduleProgress);
+  events.on('leaseExpired', onExpired);
+  events.on('taskUpdated', onTask);
+  events.on('userSessionsEnded', onSessionsEnded);
+
+  return () => {
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+    events.off('judgmentRecorded', scheduleProgress);
+    events.off('leasesChanged', scheduleProgress);
+    events.off('pairsImported', scheduleProgress);
+    events.off('leaseExpired', onExpired);
+    events.off('taskUpdated', onTask);
+    events.off('userSessionsEnded', onSessionsEnded);
+  };
+}

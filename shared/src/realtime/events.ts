@@ -1,0 +1,24 @@
+import type { ErrorBody } from '../errors.js';
+import type { Assignment, DoneReason, NextAssignmentRequest, SkipAssignmentRequest, SubmitJudgmentRequest } from '../schemas/assignments.js';
+import type { Task, TaskProgress } from '../schemas/tasks.js';
+
+export type Failure = { ok: false; error: ErrorBody };
+
+export type NextAssignmentResult = { assignment: Assignment } | { done: true; reason: DoneReason } | Failure;
+export type SubmitJudgmentResult = { ok: true; judgmentId: string } | Failure;
+export type SkipAssignmentResult = { ok: true } | Failure;
+
+/** The socket contract, declared once: the server and the client are both typed from it. */
+export interface ClientToServerEvents {
+  'assignment:next': (request: NextAssignmentRequest, ack: (result: NextAssignmentResult) => void) => void;
+  'judgment:submit': (request: SubmitJudgmentRequest, ack: (result: SubmitJudgmentResult) => void) => void;
+  'assignment:skip': (request: SkipAssignmentRequest, ack: (result: SkipAssignmentResult) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  'assignment:expired': (payload: { assignmentId: string }) => void;
+  'task:updated': (payload: { task: Task }) => void;
+  'task:progress': (payload: TaskProgress) => void;
+  /** Sent before the server closes a socket on purpose (disabled user, shutdown). */
+  'session:ended': (payload: { reason: 'disabled' | 'logged_out' | 'shutdown' }) => void;
+}
