@@ -33,7 +33,22 @@ try {
   const out = check ? path.join(dir, 'schema.ts') : target;
   execFileSync(
     'npx',
-    ['kysely-codegen', '--dialect', 'postgres', '--url', url.href, '--out-file', out, '--exclude-pattern', 'kysely_*', '--log-level', 'warn'],
+    [
+      'kysely-codegen',
+      '--dialect',
+      'postgres',
+      '--url',
+      url.href,
+      '--out-file',
+      out,
+      '--exclude-pattern',
+      'kysely_*',
+      // server/src/db/database.ts parses int8 as a number at runtime; the types must say the same.
+      '--type-mapping',
+      JSON.stringify({ int8: 'number' }),
+      '--log-level',
+      'warn',
+    ],
     { stdio: 'inherit' },
   );
   execFileSync('npx', ['prettier', '--config', path.resolve('.prettierrc.json'), '--write', out], { stdio: 'ignore' });

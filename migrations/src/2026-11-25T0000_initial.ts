@@ -11,7 +11,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('display_name', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role IN ('admin', 'rater')`))
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status IN ('active', 'disabled')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status IN ('active', 'disabled')`),
+    )
     .addColumn('password_hash', 'text')
     .addColumn('country', 'text')
     .addColumn('languages', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
@@ -47,7 +52,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('instructions', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('draft').check(sql`status IN ('draft', 'active', 'paused', 'archived')`),
+      c
+        .notNull()
+        .defaultTo('draft')
+        .check(sql`status IN ('draft', 'active', 'paused', 'archived')`),
     )
     .addColumn('judgments_per_pair', 'integer', (c) => c.notNull().check(sql`judgments_per_pair BETWEEN 1 AND 50`))
     .addColumn('scale_points', 'integer', (c) => c.notNull().check(sql`scale_points BETWEEN 2 AND 9`))
@@ -61,6 +69,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('pairs')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    // Import order: a stable, exact keyset for paging and exports (timestamps tie within one import).
+    .addColumn('seq', 'bigint', (c) => c.notNull().generatedAlwaysAsIdentity().unique())
     .addColumn('task_id', 'uuid', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
     .addColumn('external_id', 'text', (c) => c.notNull())
     .addColumn('prompt', 'jsonb', (c) => c.notNull()) // a JSON string or a list of {role, content}
@@ -77,6 +87,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('pairs_task_external_id_key', ['task_id', 'external_id'])
     .execute();
   await sql`CREATE INDEX pairs_task_open_idx ON pairs (task_id, judgment_count, lease_count)`.execute(db);
+  await sql`CREATE INDEX pairs_task_seq_idx ON pairs (task_id, seq)`.execute(db);
 
   await db.schema
     .createTable('assignments')
@@ -86,7 +97,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rater_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('shown_a_first', 'boolean', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('leased').check(sql`status IN ('leased', 'submitted', 'skipped', 'expired')`),
+      c
+        .notNull()
+        .defaultTo('leased')
+        .check(sql`status IN ('leased', 'submitted', 'skipped', 'expired')`),
     )
     .addColumn('skip_reason', 'text')
     .addColumn('leased_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -104,6 +118,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('judgments')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('seq', 'bigint', (c) => c.notNull().generatedAlwaysAsIdentity().unique())
     .addColumn('task_id', 'uuid', (c) => c.notNull().references('tasks.id').onDelete('cascade'))
     .addColumn('pair_id', 'uuid', (c) => c.notNull().references('pairs.id').onDelete('cascade'))
     .addColumn('rater_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('restrict'))
@@ -118,11 +133,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('judgments_pair_rater_key', ['pair_id', 'rater_id'])
     .execute();
-  await db.schema.createIndex('judgments_task_created_idx').on('judgments').columns(['task_id', 'created_at']).execute();
+  await db.schema.createIndex('judgments_task_seq_idx').on('judgments').columns(['task_id', 'seq']).execute();
   await db.schema.createIndex('judgments_rater_idx').on('judgments').column('rater_id').execute();
 }
 
 // Forward-only: a down migration that drops judgments would destroy paid work.
-export async function down(): Promise<void> {
-  throw new Error('Anchor migrations are forward-only.');
+export function down(): Promise<void> {
+  return Promise.reject(new Error('Anchor migrations are forward-only.'));
 }

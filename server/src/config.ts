@@ -18,7 +18,11 @@ const envSchema = z.object({
   /** Express "trust proxy": set when TLS ends at a proxy, so cookies get Secure and client IPs are right. */
   ANCHOR_TRUST_PROXY: z.string().optional(),
   ANCHOR_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
-  ANCHOR_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
+  ANCHOR_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024 * 1024),
   ANCHOR_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   ANCHOR_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

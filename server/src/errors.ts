@@ -14,17 +14,21 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
-    return this.details?.length ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+    return this.details?.length
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
   }
 }
 
 export const errors = {
   validation: (message: string, details?: ErrorDetail[]) => new AppError('validation_failed', message, details),
-  unauthorized: (message = 'Sign in first: this needs a session cookie or an API token.') => new AppError('unauthorized', message),
+  unauthorized: (message = 'Sign in first: this needs a session cookie or an API token.') =>
+    new AppError('unauthorized', message),
   forbidden: (message = 'Your role does not allow this.') => new AppError('forbidden', message),
   notFound: (what: string) => new AppError('not_found', `${what} was not found.`),
   conflict: (message: string) => new AppError('conflict', message),
-  unavailable: (message = 'The database is not reachable right now; try again in a few seconds.') => new AppError('unavailable', message),
+  unavailable: (message = 'The database is not reachable right now; try again in a few seconds.') =>
+    new AppError('unavailable', message),
 };
 
 /** Anything that is not an AppError becomes a bare 500: no message or stack from inside reaches a client. */

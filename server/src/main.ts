@@ -48,7 +48,9 @@ async function main(): Promise<void> {
       '',
       `  Anchor is running at ${url}`,
       `  First admin: ${firstAdmin.email}`,
-      firstAdmin.password ? `  Password:    ${firstAdmin.password}   (shown once: note it now)` : '  Password:    the one in ANCHOR_ADMIN_PASSWORD',
+      firstAdmin.password
+        ? `  Password:    ${firstAdmin.password}   (shown once: note it now)`
+        : '  Password:    the one in ANCHOR_ADMIN_PASSWORD',
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');

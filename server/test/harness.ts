@@ -50,7 +50,13 @@ export interface TestApp {
   app: AnchorApp;
   /** The database this app uses, for tests that start a second server process on it. */
   databaseUrl: string;
-  createUser(options?: { role?: Role; email?: string; password?: string; country?: string; languages?: string[] }): Promise<TestUser>;
+  createUser(options?: {
+    role?: Role;
+    email?: string;
+    password?: string;
+    country?: string;
+    languages?: string[];
+  }): Promise<TestUser>;
   /** Signs in over HTTP and returns the session cookie ("name=value"). */
   login(email: string, password: string): Promise<string>;
   createAdminToken(): Promise<string>;
@@ -58,7 +64,11 @@ export interface TestApp {
   importPairs(taskId: string, pairs: PairInput[]): Promise<ImportResult>;
   demoPairs(count: number, options?: { prefix?: string; models?: boolean }): PairInput[];
   /** HTTP request; cookie-authenticated writes carry this server's Origin, as a browser's would. */
-  api<T = unknown>(method: string, path: string, options?: Credentials & { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer }): Promise<ApiResponse<T>>;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    options?: Credentials & { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer },
+  ): Promise<ApiResponse<T>>;
   /** A connected socket.io client; rejects with the server's connect_error message. */
   socket(credentials: Credentials): Promise<TestSocket>;
   close(): Promise<void>;
@@ -73,7 +83,10 @@ export function emitAck<E extends keyof ClientToServerEvents>(
   payload: Parameters<ClientToServerEvents[E]>[0],
 ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
   // socket.io's typed emitWithAck infers the ack from the last parameter.
-  return (socket.timeout(10_000) as unknown as { emitWithAck: (e: string, p: unknown) => Promise<never> }).emitWithAck(event, payload);
+  return (socket.timeout(10_000) as unknown as { emitWithAck: (e: string, p: unknown) => Promise<never> }).emitWithAck(
+    event,
+    payload,
+  );
 }
 
 /** A fresh database cloned from the migrated template, and the real server on a random port. */
@@ -86,7 +99,13 @@ export async function startTestApp(): Promise<TestApp> {
   await admin.end();
 
   const databaseUrl = withDatabase(adminUrl, database);
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, PORT: '0', ANCHOR_DB_POOL_SIZE: '10', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    ANCHOR_DB_POOL_SIZE: '10',
+    LOG_LEVEL: 'silent',
+  });
   const handle = createDatabase(databaseUrl, { poolSize: config.dbPoolSize, logger: silent });
   const app = createApp({ config, db: handle.db, logger: silent });
   await new Promise<void>((resolve) => app.httpServer.listen(0, '127.0.0.1', resolve));

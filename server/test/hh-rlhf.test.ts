@@ -8,7 +8,8 @@ const FIXTURE = new URL('./fixtures/hh-rlhf-harmless-test.jsonl.gz', import.meta
 
 describe('hhLineToPair', () => {
   it('turns a multi-turn transcript into a message-list prompt and the two final replies', () => {
-    const shared = '\n\nHuman: How do I greet my host?\n\nAssistant: Where are you visiting?\n\nHuman:  Japan, next month. ';
+    const shared =
+      '\n\nHuman: How do I greet my host?\n\nAssistant: Where are you visiting?\n\nHuman:  Japan, next month. ';
     const result = hhLineToPair(
       {
         chosen: `${shared}\n\nAssistant: A slight bow is polite; follow your host's lead.`,

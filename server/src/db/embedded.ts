@@ -45,7 +45,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (process.getuid?.() === 0) await chmod(dir, 0o755);
   const password = await readOrCreateSecret(path.join(dir, 'db-password'));
   const port = await freePort();
-  const durability = options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const durability = options.ephemeral
+    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+    : [];
   const log = options.onLog ?? (() => {});
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -58,9 +60,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // The package passes --lc-messages=en_US.UTF-8, which many machines (and slim containers) lack; C is always there.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
       ...durability,
     ],
     onLog: (m) => log(String(m).trim()),

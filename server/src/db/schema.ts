@@ -56,6 +56,7 @@ export interface Judgments {
   preference: number;
   rater_id: string;
   rationale: string | null;
+  seq: Generated<number>;
   shown_a_first: boolean;
   task_id: string;
   time_ms: number | null;
@@ -73,6 +74,7 @@ export interface Pairs {
   prompt: Json;
   response_a: string;
   response_b: string;
+  seq: Generated<number>;
   tags: Generated<Json>;
   task_id: string;
 }

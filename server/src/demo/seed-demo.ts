@@ -12,14 +12,26 @@ const demoInstructions = `Two assistants answered the same question. Read the qu
 - Judge each answer in the language it is written in. Skip a pair you cannot read.`;
 
 /** First start only: a task of demo pairs written for Anchor (see demo/README.md), active so a rater can start. */
-export async function seedDemoTask(services: Services, adminId: string): Promise<{ taskId: string; pairs: number } | undefined> {
+export async function seedDemoTask(
+  services: Services,
+  adminId: string,
+): Promise<{ taskId: string; pairs: number } | undefined> {
   const existing = (await services.tasks.list()).length;
   if (existing > 0) return undefined;
   const task = await services.tasks.create(
-    { name: DEMO_TASK_NAME, instructions: demoInstructions, judgmentsPerPair: 3, scale: { points: 5 }, leaseSeconds: 600, eligibility: {} },
+    {
+      name: DEMO_TASK_NAME,
+      instructions: demoInstructions,
+      judgmentsPerPair: 3,
+      scale: { points: 5 },
+      leaseSeconds: 600,
+      eligibility: {},
+    },
     adminId,
   );
-  const pairs = JSON.parse(await readFile(new URL('../../src/demo/demo-pairs.json', import.meta.url), 'utf8')) as unknown[];
+  const pairs = JSON.parse(
+    await readFile(new URL('../../src/demo/demo-pairs.json', import.meta.url), 'utf8'),
+  ) as unknown[];
   const body = Readable.from(pairs.map((p) => JSON.stringify(p) + '\n'));
   const result = await services.pairs.import(task.id, 'jsonl', body);
   await services.tasks.update(task.id, { status: 'active' });

@@ -27,7 +27,9 @@ export function csrfGuard(publicOrigins: readonly string[]): RequestHandler {
     // Login has no session yet; a browser login from another site is still refused (login CSRF).
     const browserLogin = req.headers.origin !== undefined;
     if ((cookieWrite || browserLogin) && !originAllowed(req, publicOrigins)) {
-      throw errors.forbidden('This request came from another site (its Origin header does not match this server), so it was refused.');
+      throw errors.forbidden(
+        'This request came from another site (its Origin header does not match this server), so it was refused.',
+      );
     }
     next();
   };

@@ -5,9 +5,11 @@ import { AppError, errors, toAppError } from '../errors.js';
 /** express.json() and friends raise these; they become contract errors, never stack traces. */
 function fromBodyParser(err: unknown): AppError | undefined {
   const type = (err as { type?: unknown } | null)?.type;
-  if (type === 'entity.too.large') return new AppError('payload_too_large', 'The request body is too large: send at most 1 MB here.');
+  if (type === 'entity.too.large')
+    return new AppError('payload_too_large', 'The request body is too large: send at most 1 MB here.');
   if (type === 'entity.parse.failed') return errors.validation('The request body is not valid JSON.');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return errors.validation('Send the body as UTF-8.');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return errors.validation('Send the body as UTF-8.');
   return undefined;
 }
 

@@ -20,7 +20,10 @@ export interface HandlerContext<S extends Schemas> {
  * Validates body, query and params with the shared zod schemas (a 400 in the contract's shape otherwise) and
  * calls a typed handler. Authentication and roles are checked by middleware before this runs.
  */
-export function handle<S extends Schemas>(schemas: S, fn: (ctx: HandlerContext<S>) => Promise<void> | void): RequestHandler {
+export function handle<S extends Schemas>(
+  schemas: S,
+  fn: (ctx: HandlerContext<S>) => Promise<void> | void,
+): RequestHandler {
   return async (req, res) => {
     const user = res.locals.user;
     if (!user) throw errors.unauthorized();

@@ -40,7 +40,8 @@ export function coincidences(unitsValues: ReadonlyArray<ReadonlyArray<number>>):
 export function unitsFromReliabilityData(data: ReadonlyArray<ReadonlyArray<number | null>>): number[][] {
   const units = Math.max(0, ...data.map((r) => r.length));
   const out: number[][] = [];
-  for (let u = 0; u < units; u++) out.push(data.map((r) => r[u]).filter((v): v is number => v !== null && v !== undefined));
+  for (let u = 0; u < units; u++)
+    out.push(data.map((r) => r[u]).filter((v): v is number => v !== null && v !== undefined));
   return out;
 }
 

@@ -33,7 +33,10 @@ function event<S extends z.ZodType, R>(
 export function registerRatingHandlers(io: AnchorServer, assignments: AssignmentService, logger: Logger): void {
   io.on('connection', (socket: AnchorSocket) => {
     const user = socket.data.user;
-    socket.on('assignment:next', event(logger, nextAssignmentRequest, (input) => assignments.next(user, input.taskId)));
+    socket.on(
+      'assignment:next',
+      event(logger, nextAssignmentRequest, (input) => assignments.next(user, input.taskId)),
+    );
     socket.on(
       'judgment:submit',
       event(logger, submitJudgmentRequest, async (input) => {

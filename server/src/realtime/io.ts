@@ -28,11 +28,14 @@ export function createIo(httpServer: HttpServer, auth: AuthService, publicOrigin
   io.use(async (socket, next) => {
     try {
       const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
-      const credentials = token ? { bearer: token } : { sessionSecret: readCredentials(socket.request).sessionSecret };
-      if (!token && !originAllowed(socket.request, publicOrigins)) {
+      const sessionSecret = token ? undefined : readCredentials(socket.request).sessionSecret;
+      if (sessionSecret && !originAllowed(socket.request, publicOrigins)) {
         return next(new Error('This connection came from another site, so it was refused.'));
       }
-      const caller = await resolveCaller(auth, credentials);
+      const caller = await resolveCaller(
+        auth,
+        token ? { bearer: token } : { ...(sessionSecret ? { sessionSecret } : {}) },
+      );
       if (!caller) return next(new Error('Sign in first: the connection needs a session cookie or an API token.'));
       socket.data = { user: caller.user, authMethod: caller.method };
       next();

@@ -8,7 +8,12 @@ import { rooms, type AnchorServer } from './io.js';
 export const PROGRESS_WINDOW_MS = 250;
 
 /** Turns domain events into socket emits. The only place that knows both. */
-export function startNotifier(io: AnchorServer, events: DomainEvents, progress: ProgressService, logger: Logger): () => void {
+export function startNotifier(
+  io: AnchorServer,
+  events: DomainEvents,
+  progress: ProgressService,
+  logger: Logger,
+): () => void {
   const pending = new Map<string, NodeJS.Timeout>();
 
   const scheduleProgress = ({ taskId }: { taskId: string }) => {

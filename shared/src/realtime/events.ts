@@ -1,5 +1,11 @@
 import type { ErrorBody } from '../errors.js';
-import type { Assignment, DoneReason, NextAssignmentRequest, SkipAssignmentRequest, SubmitJudgmentRequest } from '../schemas/assignments.js';
+import type {
+  Assignment,
+  DoneReason,
+  NextAssignmentRequest,
+  SkipAssignmentRequest,
+  SubmitJudgmentRequest,
+} from '../schemas/assignments.js';
 import type { Task, TaskProgress } from '../schemas/tasks.js';
 
 export type Failure = { ok: false; error: ErrorBody };

@@ -19,10 +19,22 @@ export type Assignment = z.infer<typeof assignment>;
 export const nextAssignmentRequest = z.object({ taskId: uuid.optional() }).default({});
 export type NextAssignmentRequest = z.input<typeof nextAssignmentRequest>;
 
-export const doneReasons = ['no_tasks', 'task_complete', 'nothing_left_for_you', 'task_not_active', 'not_eligible'] as const;
+export const doneReasons = [
+  'no_tasks',
+  'task_complete',
+  'nothing_left_for_you',
+  'task_not_active',
+  'not_eligible',
+] as const;
 export type DoneReason = (typeof doneReasons)[number];
 
-export const judgmentFlags = ['harmful', 'factually_wrong', 'culturally_inappropriate', 'off_language', 'cannot_judge'] as const;
+export const judgmentFlags = [
+  'harmful',
+  'factually_wrong',
+  'culturally_inappropriate',
+  'off_language',
+  'cannot_judge',
+] as const;
 
 export const submitJudgmentRequest = z.object({
   assignmentId: uuid,
@@ -30,7 +42,12 @@ export const submitJudgmentRequest = z.object({
   choice: z.number().int({ message: 'must be a whole number' }).min(-4).max(4),
   rationale: z.string().max(10_000, { message: 'must be at most 10,000 characters' }).optional(),
   flags: z.array(z.enum(judgmentFlags)).max(judgmentFlags.length).optional(),
-  timeMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000).optional(),
+  timeMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600 * 1000)
+    .optional(),
 });
 export type SubmitJudgmentRequest = z.infer<typeof submitJudgmentRequest>;
 

@@ -8,7 +8,10 @@ export const message = z.object({
 });
 export type Message = z.infer<typeof message>;
 
-const text = z.string().min(1, { message: 'must not be empty' }).max(200_000, { message: 'must be at most 200,000 characters' });
+const text = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .max(200_000, { message: 'must be at most 200,000 characters' });
 
 /** A string prompt, or a conversation that ends with the turn the responses answer. */
 export const prompt = z.union([text, z.array(message).min(1, { message: 'must hold at least one message' }).max(500)]);

@@ -6,7 +6,11 @@ export const taskStatus = z.enum(taskStatuses);
 export type TaskStatus = z.infer<typeof taskStatus>;
 
 export const scale = z.object({
-  points: z.number().int().min(2, { message: 'must be between 2 and 9' }).max(9, { message: 'must be between 2 and 9' }),
+  points: z
+    .number()
+    .int()
+    .min(2, { message: 'must be between 2 and 9' })
+    .max(9, { message: 'must be between 2 and 9' }),
 });
 export type Scale = z.infer<typeof scale>;
 
@@ -33,7 +37,11 @@ export type Task = z.infer<typeof task>;
 const taskFields = {
   name: z.string().trim().min(1, { message: 'must not be empty' }).max(200),
   instructions: z.string().max(100_000),
-  judgmentsPerPair: z.number().int().min(1, { message: 'must be between 1 and 50' }).max(50, { message: 'must be between 1 and 50' }),
+  judgmentsPerPair: z
+    .number()
+    .int()
+    .min(1, { message: 'must be between 1 and 50' })
+    .max(50, { message: 'must be between 1 and 50' }),
   scale,
   leaseSeconds: z
     .number()

@@ -30,7 +30,13 @@ const password = z
   .max(200, { message: 'must be at most 200 characters' });
 const displayName = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
 
-export const loginBody = z.object({ email: z.string().max(320).transform((e) => e.toLowerCase()), password: z.string().max(200) });
+export const loginBody = z.object({
+  email: z
+    .string()
+    .max(320)
+    .transform((e) => e.toLowerCase()),
+  password: z.string().max(200),
+});
 export type LoginBody = z.infer<typeof loginBody>;
 
 export const createUserBody = z.object({

@@ -126,7 +126,11 @@ export class AssignmentRepository {
       })
       .returning(['id'])
       .executeTakeFirstOrThrow();
-    await tx.updateTable('pairs').set({ lease_count: sql`lease_count + 1` }).where('id', '=', values.pairId).execute();
+    await tx
+      .updateTable('pairs')
+      .set({ lease_count: sql`lease_count + 1` })
+      .where('id', '=', values.pairId)
+      .execute();
     return (await this.lockAssignment(tx, row.id))!;
   }
 
@@ -203,7 +207,10 @@ export class AssignmentRepository {
   }
 
   /** Per active task: judgments this rater made, and pairs still open to them. */
-  async raterTaskCounts(raterId: string, taskIds: string[]): Promise<Map<string, { judgedByMe: number; available: number }>> {
+  async raterTaskCounts(
+    raterId: string,
+    taskIds: string[],
+  ): Promise<Map<string, { judgedByMe: number; available: number }>> {
     if (taskIds.length === 0) return new Map();
     const rows = await sql<{ task_id: string; judged_by_me: number; available: number }>`
       SELECT t.id AS task_id,

@@ -25,7 +25,10 @@ export function isEligible(rater: Pick<UserRow, 'country' | 'languages'>, eligib
 }
 
 /** Counterbalancing: show A on the side it has been shown less for this pair; a coin decides a tie. */
-export function chooseShownAFirst(counts: { aLeft: number; aRight: number }, coin: () => boolean = () => Math.random() < 0.5): boolean {
+export function chooseShownAFirst(
+  counts: { aLeft: number; aRight: number },
+  coin: () => boolean = () => Math.random() < 0.5,
+): boolean {
   if (counts.aLeft !== counts.aRight) return counts.aLeft < counts.aRight;
   return coin();
 }
@@ -42,7 +45,10 @@ export class AssignmentService {
   async tasksFor(raterId: string): Promise<RaterTask[]> {
     const rater = await this.requireRater(raterId);
     const tasks = (await this.tasks.listActive()).filter((t) => isEligible(rater, t.eligibility as Eligibility));
-    const counts = await this.assignments.raterTaskCounts(raterId, tasks.map((t) => t.id));
+    const counts = await this.assignments.raterTaskCounts(
+      raterId,
+      tasks.map((t) => t.id),
+    );
     return tasks.map((t) => ({
       id: t.id,
       name: t.name,
@@ -108,22 +114,27 @@ export class AssignmentService {
     return { assignment: await this.present(outcome.lease, task) };
   }
 
-  async submit(caller: AuthUser, request: SubmitJudgmentRequest): Promise<{ judgmentId: string; taskId: string; created: boolean }> {
+  async submit(
+    caller: AuthUser,
+    request: SubmitJudgmentRequest,
+  ): Promise<{ judgmentId: string; taskId: string; created: boolean }> {
     const result = await this.assignments.transaction(async (tx) => {
       const lease = await this.assignments.lockAssignment(tx, request.assignmentId);
       // Checked after the lock: a concurrent retry with the same key waits here, then finds the first one's judgment.
       const existing = await this.assignments.findJudgmentByKey(tx, request.key);
       if (existing) {
-        if (existing.rater_id !== caller.id) throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
+        if (existing.rater_id !== caller.id)
+          throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
         return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined };
       }
       const own = this.requireOwnLease(lease, caller.id);
       const task = (await this.tasks.findById(own.task_id))!;
       if (task.status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
       if (!scaleChoices(task.scale_points).includes(request.choice)) {
-        throw errors.validation(`choice must be one of ${scaleChoices(task.scale_points).join(', ')} on this ${task.scale_points}-point scale.`, [
-          { path: 'choice', message: `must be one of ${scaleChoices(task.scale_points).join(', ')}` },
-        ]);
+        throw errors.validation(
+          `choice must be one of ${scaleChoices(task.scale_points).join(', ')} on this ${task.scale_points}-point scale.`,
+          [{ path: 'choice', message: `must be one of ${scaleChoices(task.scale_points).join(', ')}` }],
+        );
       }
       const judgmentId = await this.assignments.insertJudgment(tx, {
         lease: own,
@@ -137,7 +148,8 @@ export class AssignmentService {
       await this.assignments.finishLease(tx, own, 'submitted');
       return { judgmentId, taskId: own.task_id, pairId: own.pair_id };
     });
-    if (result.pairId) this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
+    if (result.pairId)
+      this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
     return { judgmentId: result.judgmentId, taskId: result.taskId, created: result.pairId !== undefined };
   }
 
@@ -160,16 +172,22 @@ export class AssignmentService {
   }
 
   private announceExpired(expired: Array<{ id: string; task_id: string; rater_id: string }>): void {
-    for (const e of expired) this.events.emit('leaseExpired', { assignmentId: e.id, raterId: e.rater_id, taskId: e.task_id });
+    for (const e of expired)
+      this.events.emit('leaseExpired', { assignmentId: e.id, raterId: e.rater_id, taskId: e.task_id });
     for (const taskId of new Set(expired.map((e) => e.task_id))) this.events.emit('leasesChanged', { taskId });
   }
 
   private requireOwnLease(lease: LeaseView | undefined, raterId: string): LeaseView {
     if (!lease || lease.rater_id !== raterId) throw errors.notFound('That assignment');
-    if (lease.status === 'submitted') throw new AppError('already_judged', 'This assignment was already judged; ask for the next one.');
-    if (lease.status === 'skipped') throw new AppError('already_judged', 'This assignment was skipped; ask for the next one.');
+    if (lease.status === 'submitted')
+      throw new AppError('already_judged', 'This assignment was already judged; ask for the next one.');
+    if (lease.status === 'skipped')
+      throw new AppError('already_judged', 'This assignment was skipped; ask for the next one.');
     if (!lease.live) {
-      throw new AppError('lease_expired', 'The time for this assignment ran out and the pair went back to the pool; ask for the next one.');
+      throw new AppError(
+        'lease_expired',
+        'The time for this assignment ran out and the pair went back to the pool; ask for the next one.',
+      );
     }
     return lease;
   }

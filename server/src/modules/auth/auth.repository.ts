@@ -62,7 +62,9 @@ export class AuthRepository {
       .updateTable('api_tokens')
       .set({ last_used_at: sql`now()` })
       .where('id', '=', row.tokenId)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+      .where((eb) =>
+        eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]),
+      )
       .execute();
     return { userId: row.userId, role: row.role, email: row.email };
   }

@@ -50,4 +50,3 @@ export function authRoutes(auth: AuthService, users: UserService): Router {
 
   return router;
 }
-

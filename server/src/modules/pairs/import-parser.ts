@@ -11,7 +11,8 @@ export type ParsedLine = { line: number; pair: PairInput & { externalId: string 
 /** Content types accepted for pair imports. */
 export function importFormatOf(contentType: string | undefined): ImportFormat | undefined {
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json-lines') return 'jsonl';
+  if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/json-lines')
+    return 'jsonl';
   if (type === 'text/csv') return 'csv';
   return undefined;
 }
@@ -19,14 +20,21 @@ export function importFormatOf(contentType: string | undefined): ImportFormat | 
 /** Pairs without an externalId get one from their content, so re-posting the same file is still safe. */
 function withExternalId(pair: PairInput): PairInput & { externalId: string } {
   if (pair.externalId) return pair as PairInput & { externalId: string };
-  const digest = createHash('sha256').update(JSON.stringify([pair.prompt, pair.responseA.text, pair.responseB.text])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([pair.prompt, pair.responseA.text, pair.responseB.text]))
+    .digest('hex');
   return { ...pair, externalId: `auto-${digest.slice(0, 32)}` };
 }
 
 function validate(line: number, candidate: unknown): ParsedLine {
   const result = pairInput.safeParse(candidate);
   if (!result.success) {
-    return { line, error: issuesToDetails(result.error).map((d) => `${d.path} ${d.message}`).join('; ') };
+    return {
+      line,
+      error: issuesToDetails(result.error)
+        .map((d) => `${d.path} ${d.message}`)
+        .join('; '),
+    };
   }
   return { line, pair: withExternalId(result.data) };
 }
@@ -68,9 +76,18 @@ function blankToUndefined(value: string | undefined): string | undefined {
 /** Columns external_id, prompt, response_a, response_b, model_a, model_b, gold and tag_*; the header is line 1. */
 export async function* parseCsvPairs(input: Readable): AsyncGenerator<ParsedLine> {
   const parser = input.pipe(
-    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
+    parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
     const tags = Object.fromEntries(
       Object.entries(record)
         .filter(([k, v]) => k.startsWith('tag_') && v !== '')

@@ -22,22 +22,14 @@ export class PairRepository {
     return inserted.length;
   }
 
-  /** Keyset page in (created_at, id) order: stable while imports add rows. */
-  page(taskId: string, limit: number, after?: { createdAt: Date; id: string }) {
+  /** Keyset page in import order (seq): exact and stable while imports add rows. */
+  page(taskId: string, limit: number, afterSeq?: number) {
     return this.db
       .selectFrom('pairs')
       .selectAll()
       .where('task_id', '=', taskId)
-      .$if(after !== undefined, (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb('created_at', '>', after!.createdAt),
-            eb.and([eb('created_at', '=', after!.createdAt), eb('id', '>', after!.id)]),
-          ]),
-        ),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
+      .$if(afterSeq !== undefined, (qb) => qb.where('seq', '>', afterSeq!))
+      .orderBy('seq')
       .limit(limit)
       .execute();
   }

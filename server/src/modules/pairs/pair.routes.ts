@@ -9,7 +9,10 @@ import { importFormatOf } from './import-parser.js';
 import type { PairService } from './pair.service.js';
 
 function tooLarge(limit: number): AppError {
-  return new AppError('payload_too_large', `The import is larger than ${Math.round(limit / 1024 / 1024)} MB; split the file and post the parts.`);
+  return new AppError(
+    'payload_too_large',
+    `The import is larger than ${Math.round(limit / 1024 / 1024)} MB; split the file and post the parts.`,
+  );
 }
 
 /** Passes bytes through until the limit, then fails the stream (which rolls the import back). */
@@ -31,10 +34,14 @@ export function pairRoutes(pairs: PairService, tasks: TaskService, importMaxByte
     '/tasks/:id/pairs',
     handle({ params: idParams }, async ({ params, req, res }) => {
       const task = await tasks.getRow(params.id);
-      if (task.status === 'archived') throw new AppError('conflict', 'This task is archived; pairs can no longer be added.');
+      if (task.status === 'archived')
+        throw new AppError('conflict', 'This task is archived; pairs can no longer be added.');
       const format = importFormatOf(req.headers['content-type']);
       if (!format) {
-        throw new AppError('unsupported_media_type', 'Send pairs as JSON Lines (Content-Type: application/x-ndjson) or CSV (Content-Type: text/csv).');
+        throw new AppError(
+          'unsupported_media_type',
+          'Send pairs as JSON Lines (Content-Type: application/x-ndjson) or CSV (Content-Type: text/csv).',
+        );
       }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > importMaxBytes) throw tooLarge(importMaxBytes);

@@ -37,7 +37,8 @@ export class PairService {
       for await (const parsed of parse(body) as AsyncIterable<ParsedLine>) {
         if ('error' in parsed) {
           errorCount++;
-          if (errorsFound.length < MAX_REPORTED_ERRORS) errorsFound.push({ line: parsed.line, message: `Line ${parsed.line}: ${parsed.error}` });
+          if (errorsFound.length < MAX_REPORTED_ERRORS)
+            errorsFound.push({ line: parsed.line, message: `Line ${parsed.line}: ${parsed.error}` });
           continue;
         }
         total++;
@@ -57,7 +58,10 @@ export class PairService {
       }
       await flush();
       if (errorCount > errorsFound.length) {
-        errorsFound.push({ line: 0, message: `${errorCount - errorsFound.length} more lines had errors and are not listed.` });
+        errorsFound.push({
+          line: 0,
+          message: `${errorCount - errorsFound.length} more lines had errors and are not listed.`,
+        });
       }
       return { inserted, skipped: total - inserted, errors: errorsFound };
     });
@@ -66,26 +70,27 @@ export class PairService {
   }
 
   async page(taskId: string, limit: number, cursor?: string): Promise<PairsPage> {
-    const after = cursor ? decodeCursor(cursor) : undefined;
-    const rows = await this.pairs.page(taskId, limit + 1, after);
+    const rows = await this.pairs.page(taskId, limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       pairs: page.map(presentPair),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
     };
   }
 }
 
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+/** Opaque to clients, so the paging key can change without breaking them. */
+function encodeCursor(seq: string | number): string {
+  return Buffer.from(`p${seq}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-    throw errors.validation('That cursor is not valid: pass the nextCursor of the previous page unchanged.', [{ path: 'cursor', message: 'is not valid' }]);
+function decodeCursor(cursor: string): number {
+  const match = /^p(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    throw errors.validation('That cursor is not valid: pass the nextCursor of the previous page unchanged.', [
+      { path: 'cursor', message: 'is not valid' },
+    ]);
   }
-  return { createdAt, id };
+  return Number(match[1]);
 }

@@ -31,7 +31,12 @@ export class ProgressRepository {
       .where('expires_at', '>', sql<Date>`now()`)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    return { pairs: row.pairs, judgments: Number(row.judgments), completePairs: row.completePairs, activeLeases: leases.n };
+    return {
+      pairs: row.pairs,
+      judgments: Number(row.judgments),
+      completePairs: row.completePairs,
+      activeLeases: leases.n,
+    };
   }
 
   async judgmentSummary(taskId: string) {

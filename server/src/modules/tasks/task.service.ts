@@ -48,11 +48,17 @@ export class TaskService {
 
   async update(id: string, patch: PatchTaskBody): Promise<Task> {
     const current = await this.getRow(id);
-    if (patch.status && patch.status !== current.status && !transitions[current.status as TaskStatus].includes(patch.status)) {
+    if (
+      patch.status &&
+      patch.status !== current.status &&
+      !transitions[current.status as TaskStatus].includes(patch.status)
+    ) {
       throw errors.conflict(`A ${current.status} task cannot become ${patch.status}.`);
     }
     if (patch.scale && patch.scale.points !== current.scale_points && current.status !== 'draft') {
-      throw errors.conflict('The scale can only change while the task is a draft: judgments already made use the old one.');
+      throw errors.conflict(
+        'The scale can only change while the task is a draft: judgments already made use the old one.',
+      );
     }
     const row = await this.tasks.update(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),

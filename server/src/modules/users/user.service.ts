@@ -55,17 +55,28 @@ export class UserService {
     if (patch.status === 'disabled' || patch.password !== undefined || patch.role !== undefined) {
       // Sessions end at once; the realtime layer closes the user's sockets on this event.
       await this.auth().endAllSessions(id);
-      this.events.emit('userSessionsEnded', { userId: id, reason: patch.status === 'disabled' ? 'disabled' : 'logged_out' });
+      this.events.emit('userSessionsEnded', {
+        userId: id,
+        reason: patch.status === 'disabled' ? 'disabled' : 'logged_out',
+      });
     }
     return presentUser(row);
   }
 
   /** First start: make the admin from the environment, or with a generated password returned to print once. */
-  async ensureFirstAdmin(email: string | undefined, password: string | undefined): Promise<{ email: string; password?: string } | undefined> {
+  async ensureFirstAdmin(
+    email: string | undefined,
+    password: string | undefined,
+  ): Promise<{ email: string; password?: string } | undefined> {
     if (await this.users.hasAdmin()) return undefined;
     const adminEmail = (email ?? 'admin@anchor.local').toLowerCase();
     const generated = password ? undefined : randomBytes(12).toString('base64url');
-    await this.create({ email: adminEmail, displayName: 'Administrator', role: 'admin', password: password ?? generated });
+    await this.create({
+      email: adminEmail,
+      displayName: 'Administrator',
+      role: 'admin',
+      password: password ?? generated,
+    });
     return { email: adminEmail, ...(generated ? { password: generated } : {}) };
   }
 }
