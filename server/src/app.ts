@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { JSON_BODY_LIMIT_BYTES } from '@anchor/shared';
 import type { Config } from './config.js';
@@ -41,13 +42,15 @@ import { startNotifier } from './realtime/notifier.js';
 export interface AppDeps {
   config: Config;
   db: Database;
+  /** The pool behind `db`, for what kysely cannot do (streaming COPY). */
+  pool: pg.Pool;
   logger: Logger;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires repositories into services. No I/O happens here. */
-export function createServices(db: Database, config: Config, events: DomainEvents) {
+export function createServices(db: Database, pool: pg.Pool, config: Config, events: DomainEvents) {
   const users = new UserRepository(db);
   const tasks = new TaskRepository(db);
   const auth: AuthService = new AuthService(new AuthRepository(db), users, config.sessionDays);
@@ -59,7 +62,7 @@ export function createServices(db: Database, config: Config, events: DomainEvent
     pairs: new PairService(new PairRepository(db), events),
     assignments: new AssignmentService(new AssignmentRepository(db), tasks, users, events),
     progress: new ProgressService(new ProgressRepository(db)),
-    exports: new ExportService(new ExportRepository(db)),
+    exports: new ExportService(new ExportRepository(db, pool)),
   };
 }
 
@@ -75,9 +78,9 @@ export interface AnchorApp {
   close(): Promise<void>;
 }
 
-export function createApp({ config, db, logger }: AppDeps): AnchorApp {
+export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   const events = new DomainEvents();
-  const services = createServices(db, config, events);
+  const services = createServices(db, pool, config, events);
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', config.trustProxy);

@@ -7,6 +7,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    /** Extra response headers, such as Retry-After on rate_limited. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';

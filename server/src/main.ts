@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const migrations = await migrateToLatest(database.db);
   for (const m of migrations.results ?? []) logger.info({ migration: m.migrationName, status: m.status }, 'migration');
 
-  const app = createApp({ config, db: database.db, logger });
+  const app = createApp({ config, db: database.db, pool: database.pool, logger });
   const firstAdmin = await app.services.users.ensureFirstAdmin(config.admin.email, config.admin.password);
   if (firstAdmin && config.seedDemo) {
     const admin = (await app.services.users.list()).find((u) => u.email === firstAdmin.email);

@@ -107,7 +107,7 @@ export async function startTestApp(): Promise<TestApp> {
     LOG_LEVEL: 'silent',
   });
   const handle = createDatabase(databaseUrl, { poolSize: config.dbPoolSize, logger: silent });
-  const app = createApp({ config, db: handle.db, logger: silent });
+  const app = createApp({ config, db: handle.db, pool: handle.pool, logger: silent });
   await new Promise<void>((resolve) => app.httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(app.httpServer.address() as AddressInfo).port}`;
   const sockets: TestSocket[] = [];

@@ -20,6 +20,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy(); // a streamed response that failed midway: cut it so the client sees an incomplete transfer
     return;
   }
+  if (appError.headers) res.set(appError.headers);
   res.status(appError.status).json({ error: appError.toBody() });
 };
 

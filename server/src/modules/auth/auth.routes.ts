@@ -1,18 +1,28 @@
 import { Router, type Response } from 'express';
 import { createTokenBody, loginBody, SESSION_COOKIE } from '@anchor/shared';
+import { AppError } from '../../errors.js';
 import { handle } from '../../http/handle.js';
 import { readCredentials, requireRole } from '../../http/authenticate.js';
 import { parseOrThrow } from '../../lib/validation.js';
 import type { UserService } from '../users/user.service.js';
 import { presentUser } from '../users/user.presenter.js';
 import type { AuthService } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
 
 export function authRoutes(auth: AuthService, users: UserService): Router {
   const router = Router();
+  const throttle = new LoginThrottle();
 
   router.post('/auth/login', async (req, res) => {
     const body = parseOrThrow(loginBody, req.body ?? {}, 'The request body');
-    const { user, sessionSecret, expiresAt } = await auth.login(body.email, body.password);
+    const address = req.ip ?? 'unknown';
+    await throttle.assertAllowed(body.email, address);
+    const login = await auth.login(body.email, body.password).catch(async (err: unknown) => {
+      if (err instanceof AppError && err.code === 'unauthorized') await throttle.recordFailure(body.email, address);
+      throw err;
+    });
+    await throttle.recordSuccess(body.email);
+    const { user, sessionSecret, expiresAt } = login;
     // A fresh secret on every login (rotation): a cookie planted before sign-in is useless after it.
     const old = readCredentials(req).sessionSecret;
     if (old) await auth.logout(old);
