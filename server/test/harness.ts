@@ -173,7 +173,7 @@ export async function startTestApp(): Promise<TestApp> {
       return status && status !== 'draft' ? app.services.tasks.update(task.id, { status }) : task;
     },
     importPairs(taskId, pairs) {
-      return app.services.pairs.import(taskId, 'jsonl', Readable.from(pairs.map((p) => JSON.stringify(p) + '\n')));
+      return app.services.tasks.getRow(taskId).then((task) => app.services.pairs.import(task, 'jsonl', Readable.from(pairs.map((p) => JSON.stringify(p) + '\n'))));
     },
     demoPairs(count, options = {}) {
       const models = ['atlas-7b', 'baobab-13b', 'cedar-70b'];

@@ -36,8 +36,10 @@ export interface Assignments {
   expires_at: Timestamp;
   finished_at: Timestamp | null;
   id: Generated<string>;
+  is_gold: Generated<boolean>;
   leased_at: Generated<Timestamp>;
   pair_id: string;
+  quota_group: string | null;
   rater_id: string;
   shown_a_first: boolean;
   skip_reason: string | null;
@@ -66,16 +68,19 @@ export interface Pairs {
   created_at: Generated<Timestamp>;
   external_id: string;
   gold: string | null;
+  group_counts: Generated<Json>;
   id: Generated<string>;
   judgment_count: Generated<number>;
   lease_count: Generated<number>;
   model_a: string | null;
   model_b: string | null;
   prompt: Json;
+  rand: Generated<number>;
   response_a: string;
   response_b: string;
   seq: Generated<number>;
   tags: Generated<Json>;
+  target: number;
   task_id: string;
 }
 
@@ -86,15 +91,33 @@ export interface Sessions {
   user_id: string;
 }
 
+export interface TaskRaters {
+  gold_answered: Generated<number>;
+  gold_correct: Generated<number>;
+  pause_reason: string | null;
+  paused_at: Timestamp | null;
+  rater_id: string;
+  status: Generated<string>;
+  task_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Tasks {
+  assignment_order: Generated<string>;
   created_at: Generated<Timestamp>;
   created_by: string | null;
   eligibility: Generated<Json>;
+  gold_min_accuracy: number | null;
+  gold_min_answers: Generated<number>;
+  gold_rate: Generated<number>;
   id: Generated<string>;
   instructions: Generated<string>;
   judgments_per_pair: number;
   lease_seconds: number;
+  max_judgments: number | null;
+  min_judgments: number | null;
   name: string;
+  quota: Json | null;
   scale_points: number;
   status: Generated<string>;
   updated_at: Generated<Timestamp>;
@@ -120,6 +143,7 @@ export interface DB {
   judgments: Judgments;
   pairs: Pairs;
   sessions: Sessions;
+  task_raters: TaskRaters;
   tasks: Tasks;
   users: Users;
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { createTaskBody } from '@anchor/shared';
 import type { Services } from '../app.js';
 
 export const DEMO_TASK_NAME = 'Demo: culture and values';
@@ -18,22 +19,12 @@ export async function seedDemoTask(
 ): Promise<{ taskId: string; pairs: number } | undefined> {
   const existing = (await services.tasks.list()).length;
   if (existing > 0) return undefined;
-  const task = await services.tasks.create(
-    {
-      name: DEMO_TASK_NAME,
-      instructions: demoInstructions,
-      judgmentsPerPair: 3,
-      scale: { points: 5 },
-      leaseSeconds: 600,
-      eligibility: {},
-    },
-    adminId,
-  );
+  const task = await services.tasks.create(createTaskBody.parse({ name: DEMO_TASK_NAME, instructions: demoInstructions }), adminId);
   const pairs = JSON.parse(
     await readFile(new URL('../../src/demo/demo-pairs.json', import.meta.url), 'utf8'),
   ) as unknown[];
   const body = Readable.from(pairs.map((p) => JSON.stringify(p) + '\n'));
-  const result = await services.pairs.import(task.id, 'jsonl', body);
+  const result = await services.pairs.import(await services.tasks.getRow(task.id), 'jsonl', body);
   await services.tasks.update(task.id, { status: 'active' });
   return { taskId: task.id, pairs: result.inserted };
 }

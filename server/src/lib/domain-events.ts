@@ -9,6 +9,7 @@ export interface DomainEventMap {
   pairsImported: [{ taskId: string; inserted: number }];
   taskUpdated: [{ task: Task }];
   leaseExpired: [{ assignmentId: string; raterId: string; taskId: string }];
+  raterPaused: [{ taskId: string; raterId: string; goldAccuracy: number; goldAnswered: number; reason: string }];
   userSessionsEnded: [{ userId: string; reason: 'disabled' | 'logged_out' }];
 }
 

@@ -1,6 +1,6 @@
 import type { Task } from '@anchor/shared';
 import type { Logger } from 'pino';
-import type { DomainEvents } from '../lib/domain-events.js';
+import type { DomainEventMap, DomainEvents } from '../lib/domain-events.js';
 import type { ProgressService } from '../modules/progress/progress.service.js';
 import { rooms, type AnchorServer } from './io.js';
 
@@ -37,6 +37,9 @@ export function startNotifier(
     io.to(rooms.raters).to(rooms.admins).emit('task:updated', { task });
     scheduleProgress({ taskId: task.id });
   };
+  const onRaterPaused = (payload: DomainEventMap['raterPaused'][0]) => {
+    io.to(rooms.admins).emit('rater:paused', payload);
+  };
   const onSessionsEnded = ({ userId, reason }: { userId: string; reason: 'disabled' | 'logged_out' }) => {
     io.to(rooms.user(userId)).emit('session:ended', { reason });
     io.in(rooms.user(userId)).disconnectSockets(true);
@@ -48,6 +51,7 @@ export function startNotifier(
   events.on('leaseExpired', onExpired);
   events.on('taskUpdated', onTask);
   events.on('userSessionsEnded', onSessionsEnded);
+  events.on('raterPaused', onRaterPaused);
 
   return () => {
     for (const timer of pending.values()) clearTimeout(timer);
@@ -58,5 +62,6 @@ export function startNotifier(
     events.off('leaseExpired', onExpired);
     events.off('taskUpdated', onTask);
     events.off('userSessionsEnded', onSessionsEnded);
+    events.off('raterPaused', onRaterPaused);
   };
 }

@@ -25,6 +25,8 @@ export interface ServerToClientEvents {
   'assignment:expired': (payload: { assignmentId: string }) => void;
   'task:updated': (payload: { task: Task }) => void;
   'task:progress': (payload: TaskProgress) => void;
+  /** To admins: a rater was paused in a task because their gold accuracy fell below the task's bar. */
+  'rater:paused': (payload: { taskId: string; raterId: string; goldAccuracy: number; goldAnswered: number; reason: string }) => void;
   /** Sent before the server closes a socket on purpose (disabled user, shutdown). */
   'session:ended': (payload: { reason: 'disabled' | 'logged_out' | 'shutdown' }) => void;
 }

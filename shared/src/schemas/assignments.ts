@@ -25,6 +25,7 @@ export const doneReasons = [
   'nothing_left_for_you',
   'task_not_active',
   'not_eligible',
+  'paused',
 ] as const;
 export type DoneReason = (typeof doneReasons)[number];
 
@@ -56,3 +57,6 @@ export const skipAssignmentRequest = z.object({
   reason: z.string().max(1000).optional(),
 });
 export type SkipAssignmentRequest = z.infer<typeof skipAssignmentRequest>;
+
+export const taskRaterParams = z.object({ id: uuid, raterId: uuid });
+export const patchTaskRaterBody = z.object({ status: z.enum(['active', 'paused']) });

@@ -20,6 +20,24 @@ export const eligibility = z.object({
 });
 export type Eligibility = z.infer<typeof eligibility>;
 
+export const assignmentOrders = ['finish_first', 'random'] as const;
+/** finish_first: pairs under way before fresh ones, then least-judged first, ties at random; random: any open pair. */
+export const assignmentOrder = z.enum(assignmentOrders);
+
+/**
+ * Per pair, at least `groups[g]` judgments from raters whose `attribute` is g. `attribute` is `country`, `language`
+ * (any of the rater's languages) or a key of the rater's `attributes`.
+ */
+export const quota = z.object({
+  attribute: z.string().trim().min(1).max(100),
+  groups: z.record(z.string().min(1).max(100), z.number().int().min(1).max(50)).refine((g) => Object.keys(g).length > 0, {
+    message: 'must name at least one group',
+  }),
+});
+export type Quota = z.infer<typeof quota>;
+
+const rate = z.number().min(0, { message: 'must be between 0 and 1' }).max(1, { message: 'must be between 0 and 1' });
+
 export const task = z.object({
   id: uuid,
   name: z.string(),
@@ -29,10 +47,22 @@ export const task = z.object({
   scale,
   leaseSeconds: z.number().int(),
   eligibility,
+  assignmentOrder,
+  /** Adaptive redundancy: each pair gets minJudgments, then more while its raters disagree, up to maxJudgments. */
+  minJudgments: z.number().int().nullable(),
+  maxJudgments: z.number().int().nullable(),
+  quota: quota.nullable(),
+  /** Share of served items that are gold checks, while the rater has gold pairs left to see. */
+  goldRate: z.number(),
+  /** Pause a rater whose gold accuracy falls below this, after goldMinAnswers gold answers; null: never. */
+  goldMinAccuracy: z.number().nullable(),
+  goldMinAnswers: z.number().int(),
   createdAt: isoDate,
   updatedAt: isoDate,
 });
 export type Task = z.infer<typeof task>;
+
+const judgmentCount = z.number().int().min(1, { message: 'must be between 1 and 50' }).max(50, { message: 'must be between 1 and 50' });
 
 const taskFields = {
   name: z.string().trim().min(1, { message: 'must not be empty' }).max(200),
@@ -49,7 +79,36 @@ const taskFields = {
     .min(30, { message: 'must be between 30 and 86400 seconds' })
     .max(86_400, { message: 'must be between 30 and 86400 seconds' }),
   eligibility,
+  assignmentOrder,
+  minJudgments: judgmentCount.nullable(),
+  maxJudgments: judgmentCount.nullable(),
+  quota: quota.nullable(),
+  goldRate: rate,
+  goldMinAccuracy: rate.nullable(),
+  goldMinAnswers: z.number().int().min(1).max(1000),
 };
+
+/** Settings that must agree with each other, checked on create and on the merged result of a patch. */
+export function taskSettingsProblems(t: {
+  judgmentsPerPair: number;
+  minJudgments?: number | null | undefined;
+  maxJudgments?: number | null | undefined;
+  quota?: Quota | null | undefined;
+}): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const min = t.minJudgments ?? null;
+  const max = t.maxJudgments ?? null;
+  if ((min === null) !== (max === null)) problems.push({ path: 'maxJudgments', message: 'set both minJudgments and maxJudgments, or neither' });
+  if (min !== null && max !== null && min > max) problems.push({ path: 'minJudgments', message: 'must not be more than maxJudgments' });
+  if (t.quota) {
+    const reserved = Object.values(t.quota.groups).reduce((a, b) => a + b, 0);
+    const perPair = min ?? t.judgmentsPerPair;
+    if (reserved > perPair) {
+      problems.push({ path: 'quota.groups', message: `reserve ${reserved} judgments per pair but a pair gets only ${perPair}` });
+    }
+  }
+  return problems;
+}
 
 export const createTaskBody = z.object({
   name: taskFields.name,
@@ -58,6 +117,15 @@ export const createTaskBody = z.object({
   scale: taskFields.scale.default({ points: 5 }),
   leaseSeconds: taskFields.leaseSeconds.default(600),
   eligibility: taskFields.eligibility.default({}),
+  assignmentOrder: taskFields.assignmentOrder.default('finish_first'),
+  minJudgments: taskFields.minJudgments.default(null),
+  maxJudgments: taskFields.maxJudgments.default(null),
+  quota: taskFields.quota.default(null),
+  goldRate: taskFields.goldRate.default(0),
+  goldMinAccuracy: taskFields.goldMinAccuracy.default(null),
+  goldMinAnswers: taskFields.goldMinAnswers.default(5),
+}).superRefine((t, ctx) => {
+  for (const p of taskSettingsProblems(t)) ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
 });
 export type CreateTaskBody = z.input<typeof createTaskBody>;
 
@@ -77,8 +145,21 @@ export const taskProgress = z.object({
 });
 export type TaskProgress = z.infer<typeof taskProgress>;
 
+export const quotaCoverage = z.object({
+  group: z.string(),
+  required: z.number(),
+  /** Pairs with at least `required` judgments from this group. */
+  pairsMet: z.number(),
+  judgments: z.number(),
+});
+
 export const taskStats = taskProgress.omit({ taskId: true }).extend({
   raters: z.number(),
+  goldJudgments: z.number(),
+  pausedRaters: z.number(),
+  quotaCoverage: z.array(quotaCoverage).nullable(),
+  /** With adaptive redundancy: judgments not spent on complete pairs, against maxJudgments for every pair. */
+  adaptive: z.object({ savedJudgments: z.number(), fixedMaximumJudgments: z.number() }).nullable(),
   skips: z.number(),
   agreement: z.object({ alphaOrdinal: z.number().nullable(), alphaNominal: z.number().nullable() }),
   positionBias: z.object({ leftShare: z.number().nullable() }),

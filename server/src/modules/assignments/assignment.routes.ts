@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { patchTaskRaterBody, taskRaterParams } from '@anchor/shared';
 import { handle } from '../../http/handle.js';
 import { requireRole } from '../../http/authenticate.js';
 import type { AssignmentService } from './assignment.service.js';
@@ -11,6 +12,14 @@ export function assignmentRoutes(assignments: AssignmentService): Router {
     requireRole('rater', 'admin'),
     handle({}, async ({ user, res }) => {
       res.json({ tasks: await assignments.tasksFor(user.id) });
+    }),
+  );
+  router.patch(
+    '/tasks/:id/raters/:raterId',
+    requireRole('admin'),
+    handle({ params: taskRaterParams, body: patchTaskRaterBody }, async ({ params, body, res }) => {
+      await assignments.setRaterStatus(params.id, params.raterId, body.status);
+      res.json({ taskId: params.id, raterId: params.raterId, status: body.status });
     }),
   );
   return router;

@@ -5,6 +5,7 @@ import {
   type Eligibility,
   type NextAssignmentResult,
   type Prompt,
+  type Quota,
   type RaterTask,
   type SkipAssignmentRequest,
   type SubmitJudgmentRequest,
@@ -14,14 +15,35 @@ import type { DomainEvents } from '../../lib/domain-events.js';
 import type { AuthUser } from '../../http/locals.js';
 import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
 import type { UserRepository, UserRow } from '../users/user.repository.js';
-import type { AssignmentRepository, LeaseView } from './assignment.repository.js';
+import type { AssignmentOrder, AssignmentRepository, LeaseView, QuotaFilter } from './assignment.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
+
+type Tx = Parameters<Parameters<AssignmentRepository['transaction']>[0]>[0];
 
 export function isEligible(rater: Pick<UserRow, 'country' | 'languages'>, eligibility: Eligibility): boolean {
   if (eligibility.countries?.length && !(rater.country && eligibility.countries.includes(rater.country))) return false;
   if (eligibility.languages?.length && !eligibility.languages.some((l) => rater.languages.includes(l))) return false;
   return true;
+}
+
+/** The rater's group under a quota, or null when they belong to none of its groups. */
+export function raterGroup(rater: Pick<UserRow, 'country' | 'languages' | 'attributes'>, quota: Quota): string | null {
+  const groups = Object.keys(quota.groups);
+  if (quota.attribute === 'country') return rater.country && groups.includes(rater.country) ? rater.country : null;
+  if (quota.attribute === 'language' || quota.attribute === 'languages') return rater.languages.find((l) => groups.includes(l)) ?? null;
+  const value = (rater.attributes as Record<string, unknown> | null)?.[quota.attribute];
+  return (typeof value === 'string' || typeof value === 'number') && groups.includes(String(value)) ? String(value) : null;
+}
+
+/** Whether a judgment's preference matches a gold answer. */
+export function matchesGold(gold: string, preference: number): boolean {
+  return gold === 'A' ? preference < 0 : gold === 'B' ? preference > 0 : preference === 0;
+}
+
+/** Adaptive stopping rule: a pair's raters agree when every judgment has the same sign (all A, all B or all tie). */
+export function ratersAgree(signs: number[]): boolean {
+  return signs.every((s) => s === signs[0]);
 }
 
 /** Counterbalancing: show A on the side it has been shown less for this pair; a coin decides a tie. */
@@ -66,34 +88,41 @@ export class AssignmentService {
       if (!task) throw errors.notFound('That task');
       if (task.status !== 'active') return { done: true, reason: 'task_not_active' };
       if (!isEligible(rater, task.eligibility as Eligibility)) return { done: true, reason: 'not_eligible' };
-      return this.nextInTask(rater.id, task);
+      return this.nextInTask(rater, task);
     }
     const tasks = (await this.tasks.listActive()).filter((t) => isEligible(rater, t.eligibility as Eligibility));
     if (tasks.length === 0) return { done: true, reason: 'no_tasks' };
     for (const task of tasks) {
-      const result = await this.nextInTask(rater.id, task);
+      const result = await this.nextInTask(rater, task);
       if ('assignment' in result) return result;
     }
     return { done: true, reason: 'nothing_left_for_you' };
   }
 
-  private async nextInTask(raterId: string, task: TaskRow): Promise<NextAssignmentResult> {
+  private async nextInTask(rater: UserRow, task: TaskRow): Promise<NextAssignmentResult> {
     try {
-      return await this.leaseInTask(raterId, task);
+      return await this.leaseInTask(rater, task);
     } catch (err) {
       // Two requests from one rater raced for a lease in this task: the partial unique index let one win; resume it.
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) return this.leaseInTask(raterId, task);
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) return this.leaseInTask(rater, task);
       throw err;
     }
   }
 
-  private async leaseInTask(raterId: string, task: TaskRow): Promise<NextAssignmentResult> {
+  private async leaseInTask(rater: UserRow, task: TaskRow): Promise<NextAssignmentResult> {
+    const raterId = rater.id;
     const held = await this.assignments.findLiveLease(this.assignments.db, raterId, task.id);
     if (held) return { assignment: await this.present(held, task) };
+    const standing = await this.assignments.raterStanding(this.assignments.db, task.id, raterId);
+    if (standing?.status === 'paused') return { done: true, reason: 'paused' };
 
+    const quota = task.quota as Quota | null;
+    const quotaFilter: QuotaFilter | null = quota && { group: raterGroup(rater, quota), groups: quota.groups };
+    const serveGold = task.gold_rate > 0 && Math.random() < task.gold_rate;
     const outcome = await this.assignments.transaction(async (tx) => {
       const expired = await this.assignments.reclaimExpired(tx, task.id);
-      const pair = await this.assignments.lockOpenPair(tx, task.id, raterId, task.judgments_per_pair);
+      const gold = serveGold ? await this.assignments.findUnseenGoldPair(tx, task.id, raterId) : undefined;
+      const pair = gold ?? (await this.assignments.lockOpenPair(tx, { id: task.id, order: task.assignment_order as AssignmentOrder }, raterId, quotaFilter));
       if (!pair) return { expired, lease: undefined };
       const shownAFirst = chooseShownAFirst(await this.assignments.sideCounts(tx, pair.id));
       const lease = await this.assignments.insertLease(tx, {
@@ -102,12 +131,15 @@ export class AssignmentService {
         raterId,
         shownAFirst,
         leaseSeconds: task.lease_seconds,
+        isGold: gold !== undefined,
+        // Gold checks take no slot, so they count toward no group either.
+        quotaGroup: gold ? null : (quotaFilter?.group ?? null),
       });
       return { expired, lease };
     });
     this.announceExpired(outcome.expired);
     if (!outcome.lease) {
-      const complete = !(await this.assignments.hasIncompletePairs(task.id, task.judgments_per_pair));
+      const complete = !(await this.assignments.hasIncompletePairs(task.id));
       return { done: true, reason: complete ? 'task_complete' : 'nothing_left_for_you' };
     }
     this.events.emit('leasesChanged', { taskId: task.id });
@@ -125,7 +157,7 @@ export class AssignmentService {
       if (existing) {
         if (existing.rater_id !== caller.id)
           throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
-        return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined };
+        return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined, paused: undefined };
       }
       const own = this.requireOwnLease(lease, caller.id);
       const task = (await this.tasks.findById(own.task_id))!;
@@ -136,21 +168,57 @@ export class AssignmentService {
           [{ path: 'choice', message: `must be one of ${scaleChoices(task.scale_points).join(', ')}` }],
         );
       }
+      const preference = choiceToPreference(request.choice, own.shown_a_first);
       const judgmentId = await this.assignments.insertJudgment(tx, {
         lease: own,
         key: request.key,
         choice: request.choice,
-        preference: choiceToPreference(request.choice, own.shown_a_first),
+        preference,
         rationale: request.rationale?.trim() || null,
         flags: request.flags ?? [],
         timeMs: request.timeMs ?? null,
       });
-      await this.assignments.finishLease(tx, own, 'submitted');
-      return { judgmentId, taskId: own.task_id, pairId: own.pair_id };
+      const counts = await this.assignments.finishLease(tx, own, 'submitted');
+      const paused = own.is_gold ? await this.scoreGold(tx, task, own, preference) : undefined;
+      if (!own.is_gold) await this.applyAdaptiveRule(tx, task, own.pair_id, counts);
+      return { judgmentId, taskId: own.task_id, pairId: own.pair_id, paused };
     });
-    if (result.pairId)
-      this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
+    if (result.pairId) this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
+    if (result.paused) this.events.emit('raterPaused', result.paused);
     return { judgmentId: result.judgmentId, taskId: result.taskId, created: result.pairId !== undefined };
+  }
+
+  /**
+   * Adaptive redundancy: once a pair has its current target, it stops if its raters agree, and otherwise gets one
+   * more slot, up to maxJudgments. Runs under the pair's row lock (taken by finishLease), so concurrent judgments of
+   * one pair decide in turn.
+   */
+  private async applyAdaptiveRule(tx: Tx, task: TaskRow, pairId: string, counts: { judgmentCount: number; target: number }) {
+    if (task.min_judgments === null || task.max_judgments === null) return;
+    if (counts.judgmentCount < counts.target || counts.target >= task.max_judgments) return;
+    if (!ratersAgree(await this.assignments.preferenceSigns(tx, pairId))) {
+      await this.assignments.raiseTarget(tx, pairId, counts.target + 1);
+    }
+  }
+
+  /** Scores a gold answer; pauses the rater in this task when their accuracy falls below the task's bar. */
+  private async scoreGold(tx: Tx, task: TaskRow, lease: LeaseView, preference: number) {
+    const { gold } = await this.assignments.goldOf(tx, lease.pair_id);
+    if (gold === null) return undefined;
+    const standing = await this.assignments.recordGoldAnswer(tx, task.id, lease.rater_id, matchesGold(gold, preference));
+    const accuracy = standing.gold_correct / standing.gold_answered;
+    const below = task.gold_min_accuracy !== null && standing.gold_answered >= task.gold_min_answers && accuracy < task.gold_min_accuracy;
+    if (!below || standing.status === 'paused') return undefined;
+    const reason = `Gold accuracy ${(accuracy * 100).toFixed(0)}% over ${standing.gold_answered} checks is below ${(task.gold_min_accuracy! * 100).toFixed(0)}%.`;
+    await this.assignments.setRaterStatus(tx, task.id, lease.rater_id, 'paused', reason);
+    return { taskId: task.id, raterId: lease.rater_id, goldAccuracy: accuracy, goldAnswered: standing.gold_answered, reason };
+  }
+
+  /** An admin resumes (or pauses) a rater in one task. */
+  async setRaterStatus(taskId: string, raterId: string, status: 'active' | 'paused'): Promise<void> {
+    if (!(await this.tasks.findById(taskId))) throw errors.notFound('That task');
+    if (!(await this.users.findById(raterId))) throw errors.notFound('That rater');
+    await this.assignments.setRaterStatus(this.assignments.db, taskId, raterId, status, status === 'paused' ? 'Paused by an admin.' : null);
   }
 
   async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<void> {

@@ -47,7 +47,7 @@ export function pairRoutes(pairs: PairService, tasks: TaskService, importMaxByte
       if (declared > importMaxBytes) throw tooLarge(importMaxBytes);
       const body = req.pipe(byteLimit(importMaxBytes));
       req.on('error', (err) => body.destroy(err));
-      res.json(await pairs.import(task.id, format, body));
+      res.json(await pairs.import(task, format, body));
     }),
   );
 

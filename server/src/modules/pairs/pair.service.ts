@@ -22,7 +22,9 @@ export class PairService {
    * Streams the body line by line into batched inserts inside one transaction: valid lines go in, invalid ones are
    * reported by number, and a body cut short (or too large) rolls everything back, so no import is half-applied.
    */
-  async import(taskId: string, format: ImportFormat, body: Readable): Promise<ImportResult> {
+  async import(task: { id: string; judgments_per_pair: number; min_judgments: number | null }, format: ImportFormat, body: Readable): Promise<ImportResult> {
+    const taskId = task.id;
+    const target = task.min_judgments ?? task.judgments_per_pair;
     const parse = format === 'csv' ? parseCsvPairs : parseJsonLines;
     const result = await this.pairs.transaction(async (tx) => {
       const errorsFound: ImportResult['errors'] = [];
@@ -53,6 +55,7 @@ export class PairService {
           model_b: pair.responseB.model ?? null,
           tags: JSON.stringify(pair.tags ?? {}),
           gold: pair.gold ?? null,
+          target,
         });
         if (batch.length >= BATCH_SIZE) await flush();
       }

@@ -12,16 +12,16 @@ export interface ProgressCounts {
 export class ProgressRepository {
   constructor(private readonly db: Database) {}
 
-  /** Counts from the pair counters, which change in the same transactions as the rows they count. */
+  /** Counts from the pair counters, which change in the same transactions as the rows they count. Gold pairs are checks, not work. */
   async counts(taskId: string): Promise<ProgressCounts> {
     const row = await this.db
       .selectFrom('pairs')
-      .innerJoin('tasks', 'tasks.id', 'pairs.task_id')
-      .where('pairs.task_id', '=', taskId)
+      .where('task_id', '=', taskId)
+      .where('gold', 'is', null)
       .select((eb) => [
         eb.fn.countAll<number>().as('pairs'),
-        eb.fn.coalesce(eb.fn.sum<number>('pairs.judgment_count'), eb.lit(0)).as('judgments'),
-        sql<number>`count(*) FILTER (WHERE pairs.judgment_count >= tasks.judgments_per_pair)`.as('completePairs'),
+        eb.fn.coalesce(eb.fn.sum<number>('judgment_count'), eb.lit(0)).as('judgments'),
+        sql<number>`count(*) FILTER (WHERE judgment_count >= target)`.as('completePairs'),
       ])
       .executeTakeFirstOrThrow();
     const leases = await this.db
@@ -31,12 +31,60 @@ export class ProgressRepository {
       .where('expires_at', '>', sql<Date>`now()`)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    return {
-      pairs: row.pairs,
-      judgments: Number(row.judgments),
-      completePairs: row.completePairs,
-      activeLeases: leases.n,
-    };
+    return { pairs: row.pairs, judgments: Number(row.judgments), completePairs: row.completePairs, activeLeases: leases.n };
+  }
+
+  async goldJudgments(taskId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('judgments')
+      .innerJoin('assignments', 'assignments.id', 'judgments.assignment_id')
+      .where('judgments.task_id', '=', taskId)
+      .where('assignments.is_gold', '=', true)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  async pausedRaters(taskId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('task_raters')
+      .where('task_id', '=', taskId)
+      .where('status', '=', 'paused')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  /** Per quota group: its judgments, and the pairs where it has at least its required number. */
+  async quotaCoverage(taskId: string, groups: Record<string, number>) {
+    const result = await sql<{ group: string; judgments: number; pairs_met: number }>`
+      WITH per_pair AS (
+        SELECT a.quota_group, a.pair_id, count(*)::int AS n
+        FROM assignments a JOIN pairs p ON p.id = a.pair_id
+        WHERE a.task_id = ${taskId} AND a.status = 'submitted' AND a.quota_group IS NOT NULL AND p.gold IS NULL
+        GROUP BY 1, 2
+      )
+      SELECT g.key AS group,
+        coalesce(sum(pp.n), 0)::int AS judgments,
+        count(pp.pair_id) FILTER (WHERE pp.n >= g.value::int)::int AS pairs_met
+      FROM jsonb_each_text(${JSON.stringify(groups)}::jsonb) g
+      LEFT JOIN per_pair pp ON pp.quota_group = g.key
+      GROUP BY g.key ORDER BY g.key`.execute(this.db);
+    return result.rows.map((r) => ({ group: r.group, required: groups[r.group]!, pairsMet: r.pairs_met, judgments: r.judgments }));
+  }
+
+  /** Judgments a fixed maxJudgments per pair would have cost beyond what the complete pairs actually took. */
+  async adaptiveSavings(taskId: string, maxJudgments: number) {
+    const row = await this.db
+      .selectFrom('pairs')
+      .where('task_id', '=', taskId)
+      .where('gold', 'is', null)
+      .select([
+        sql<number>`coalesce(sum(${maxJudgments}::int - judgment_count) FILTER (WHERE judgment_count >= target), 0)::int`.as('saved'),
+        sql<number>`(count(*) * ${maxJudgments}::int)::int`.as('fixedMaximum'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { savedJudgments: row.saved, fixedMaximumJudgments: row.fixedMaximum };
   }
 
   async judgmentSummary(taskId: string) {
@@ -76,10 +124,12 @@ export class ProgressRepository {
    * judgments, every ordered pair of values from different raters adds 1/(m − 1). `sign` folds values to −1/0/1.
    */
   async coincidences(taskId: string, sign: boolean): Promise<CoincidenceEntry[]> {
-    const value = sign ? sql`sign(preference)::int` : sql`preference`;
+    const value = sign ? sql`sign(j.preference)::int` : sql`j.preference`;
     const result = await sql<CoincidenceEntry>`
       WITH counts AS (
-        SELECT pair_id, ${value} AS v, count(*)::float8 AS n FROM judgments WHERE task_id = ${taskId} GROUP BY 1, 2
+        SELECT j.pair_id, ${value} AS v, count(*)::float8 AS n
+        FROM judgments j JOIN pairs p ON p.id = j.pair_id
+        WHERE j.task_id = ${taskId} AND p.gold IS NULL GROUP BY 1, 2
       ), units AS (
         SELECT pair_id, sum(n) AS m FROM counts GROUP BY 1 HAVING sum(n) >= 2
       )

@@ -1,4 +1,4 @@
-import type { Eligibility, Task, TaskStatus } from '@anchor/shared';
+import type { Eligibility, Quota, Task, TaskStatus } from '@anchor/shared';
 import type { TaskRow } from './task.repository.js';
 
 export function presentTask(row: TaskRow): Task {
@@ -11,6 +11,13 @@ export function presentTask(row: TaskRow): Task {
     scale: { points: row.scale_points },
     leaseSeconds: row.lease_seconds,
     eligibility: row.eligibility as Eligibility,
+    assignmentOrder: row.assignment_order as Task['assignmentOrder'],
+    minJudgments: row.min_judgments,
+    maxJudgments: row.max_judgments,
+    quota: row.quota as Quota | null,
+    goldRate: row.gold_rate,
+    goldMinAccuracy: row.gold_min_accuracy,
+    goldMinAnswers: row.gold_min_answers,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

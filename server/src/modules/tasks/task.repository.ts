@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Tasks } from '../../db/schema.js';
 
@@ -30,6 +30,23 @@ export class TaskRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
+  }
+
+  /**
+   * Re-derives every pair's target after the redundancy settings change: the fixed count, or for adaptive tasks the
+   * current target kept within the new [min, max]. Pairs already past a lowered target simply become complete.
+   */
+  async retargetPairs(task: TaskRow): Promise<void> {
+    await this.db
+      .updateTable('pairs')
+      .set({
+        target:
+          task.min_judgments !== null && task.max_judgments !== null
+            ? sql<number>`least(${task.max_judgments}::int, greatest(${task.min_judgments}::int, target))`
+            : task.judgments_per_pair,
+      })
+      .where('task_id', '=', task.id)
+      .execute();
   }
 
   async count(): Promise<number> {

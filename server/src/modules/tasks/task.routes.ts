@@ -36,8 +36,7 @@ export function taskRoutes(tasks: TaskService, progress: ProgressService): Route
   router.get(
     '/tasks/:id/stats',
     handle({ params: idParams }, async ({ params, res }) => {
-      await tasks.getRow(params.id);
-      res.json(await progress.stats(params.id));
+      res.json(await progress.stats(await tasks.getRow(params.id)));
     }),
   );
   return router;

@@ -1,4 +1,4 @@
-import { type createTaskBody, type PatchTaskBody, type Task, type TaskStatus } from '@anchor/shared';
+import { taskSettingsProblems, type createTaskBody, type PatchTaskBody, type Task, type TaskStatus } from '@anchor/shared';
 import type { z } from 'zod';
 import { errors } from '../../errors.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
@@ -27,6 +27,13 @@ export class TaskService {
       scale_points: input.scale.points,
       lease_seconds: input.leaseSeconds,
       eligibility: JSON.stringify(input.eligibility),
+      assignment_order: input.assignmentOrder,
+      min_judgments: input.minJudgments,
+      max_judgments: input.maxJudgments,
+      quota: input.quota === null ? null : JSON.stringify(input.quota),
+      gold_rate: input.goldRate,
+      gold_min_accuracy: input.goldMinAccuracy,
+      gold_min_answers: input.goldMinAnswers,
       created_by: createdBy,
     });
     return presentTask(row);
@@ -60,6 +67,16 @@ export class TaskService {
         'The scale can only change while the task is a draft: judgments already made use the old one.',
       );
     }
+    const merged = {
+      judgmentsPerPair: patch.judgmentsPerPair ?? current.judgments_per_pair,
+      minJudgments: patch.minJudgments !== undefined ? patch.minJudgments : current.min_judgments,
+      maxJudgments: patch.maxJudgments !== undefined ? patch.maxJudgments : current.max_judgments,
+      quota: patch.quota !== undefined ? patch.quota : (current.quota as PatchTaskBody['quota']),
+    };
+    const problems = taskSettingsProblems(merged);
+    if (problems.length > 0) {
+      throw errors.validation(`These settings do not fit together: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, problems);
+    }
     const row = await this.tasks.update(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.instructions !== undefined ? { instructions: patch.instructions } : {}),
@@ -68,8 +85,18 @@ export class TaskService {
       ...(patch.leaseSeconds !== undefined ? { lease_seconds: patch.leaseSeconds } : {}),
       ...(patch.eligibility !== undefined ? { eligibility: JSON.stringify(patch.eligibility) } : {}),
       ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.assignmentOrder !== undefined ? { assignment_order: patch.assignmentOrder } : {}),
+      ...(patch.minJudgments !== undefined ? { min_judgments: patch.minJudgments } : {}),
+      ...(patch.maxJudgments !== undefined ? { max_judgments: patch.maxJudgments } : {}),
+      ...(patch.quota !== undefined ? { quota: patch.quota === null ? null : JSON.stringify(patch.quota) } : {}),
+      ...(patch.goldRate !== undefined ? { gold_rate: patch.goldRate } : {}),
+      ...(patch.goldMinAccuracy !== undefined ? { gold_min_accuracy: patch.goldMinAccuracy } : {}),
+      ...(patch.goldMinAnswers !== undefined ? { gold_min_answers: patch.goldMinAnswers } : {}),
     });
     if (!row) throw errors.notFound('That task');
+    if (patch.judgmentsPerPair !== undefined || patch.minJudgments !== undefined || patch.maxJudgments !== undefined) {
+      await this.tasks.retargetPairs(row);
+    }
     const task = presentTask(row);
     this.events.emit('taskUpdated', { task });
     return task;
