@@ -74,7 +74,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-const silent = pino({ level: 'silent' });
+// ANCHOR_TEST_LOG=error shows the server's own log lines while debugging a test.
+const silent = pino({ level: process.env.ANCHOR_TEST_LOG ?? 'silent' });
 
 /** Emits with an acknowledgement and resolves with the server's answer. */
 export function emitAck<E extends keyof ClientToServerEvents>(
@@ -173,7 +174,11 @@ export async function startTestApp(): Promise<TestApp> {
       return status && status !== 'draft' ? app.services.tasks.update(task.id, { status }) : task;
     },
     importPairs(taskId, pairs) {
-      return app.services.tasks.getRow(taskId).then((task) => app.services.pairs.import(task, 'jsonl', Readable.from(pairs.map((p) => JSON.stringify(p) + '\n'))));
+      return app.services.tasks
+        .getRow(taskId)
+        .then((task) =>
+          app.services.pairs.import(task, 'jsonl', Readable.from(pairs.map((p) => JSON.stringify(p) + '\n'))),
+        );
     },
     demoPairs(count, options = {}) {
       const models = ['atlas-7b', 'baobab-13b', 'cedar-70b'];

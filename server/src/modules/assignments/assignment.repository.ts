@@ -209,7 +209,11 @@ export class AssignmentRepository {
       .execute();
     if (status === 'skipped') {
       await this.releaseSlot(tx, lease.pair_id, lease.quota_group);
-      const pair = await tx.selectFrom('pairs').select(['judgment_count', 'target']).where('id', '=', lease.pair_id).executeTakeFirstOrThrow();
+      const pair = await tx
+        .selectFrom('pairs')
+        .select(['judgment_count', 'target'])
+        .where('id', '=', lease.pair_id)
+        .executeTakeFirstOrThrow();
       return { judgmentCount: pair.judgment_count, target: pair.target };
     }
     const pair = await tx
@@ -223,7 +227,11 @@ export class AssignmentRepository {
 
   /** Preference signs of a pair's judgments (for the adaptive stopping rule). */
   async preferenceSigns(tx: Tx, pairId: string): Promise<number[]> {
-    const rows = await tx.selectFrom('judgments').select(sql<number>`sign(preference)::int`.as('s')).where('pair_id', '=', pairId).execute();
+    const rows = await tx
+      .selectFrom('judgments')
+      .select(sql<number>`sign(preference)::int`.as('s'))
+      .where('pair_id', '=', pairId)
+      .execute();
     return rows.map((r) => r.s);
   }
 
@@ -260,10 +268,22 @@ export class AssignmentRepository {
       .executeTakeFirstOrThrow();
   }
 
-  async setRaterStatus(db: Tx | Database, taskId: string, raterId: string, status: 'active' | 'paused', reason: string | null): Promise<void> {
+  async setRaterStatus(
+    db: Tx | Database,
+    taskId: string,
+    raterId: string,
+    status: 'active' | 'paused',
+    reason: string | null,
+  ): Promise<void> {
     await db
       .insertInto('task_raters')
-      .values({ task_id: taskId, rater_id: raterId, status, pause_reason: reason, paused_at: status === 'paused' ? sql`now()` : null })
+      .values({
+        task_id: taskId,
+        rater_id: raterId,
+        status,
+        pause_reason: reason,
+        paused_at: status === 'paused' ? sql`now()` : null,
+      })
       .onConflict((oc) =>
         oc.columns(['task_id', 'rater_id']).doUpdateSet({
           status,
@@ -359,6 +379,9 @@ function quotaRoom({ group, groups }: QuotaFilter) {
   const others = Object.keys(groups).filter((h) => h !== group);
   const reservedByOthers = others.length > 0 ? sql.join(others.map(unfilled), sql` + `) : sql`0`;
   const freeSlots = sql`(p.target - p.judgment_count - p.lease_count)`;
-  const ownRoom = group !== null && groups[group] !== undefined ? sql`coalesce((p.group_counts ->> ${group})::int, 0) < ${groups[group]}::int` : sql`false`;
+  const ownRoom =
+    group !== null && groups[group] !== undefined
+      ? sql`coalesce((p.group_counts ->> ${group})::int, 0) < ${groups[group]}::int`
+      : sql`false`;
   return sql`(${ownRoom} OR ${freeSlots} > ${reservedByOthers})`;
 }

@@ -31,9 +31,12 @@ export function isEligible(rater: Pick<UserRow, 'country' | 'languages'>, eligib
 export function raterGroup(rater: Pick<UserRow, 'country' | 'languages' | 'attributes'>, quota: Quota): string | null {
   const groups = Object.keys(quota.groups);
   if (quota.attribute === 'country') return rater.country && groups.includes(rater.country) ? rater.country : null;
-  if (quota.attribute === 'language' || quota.attribute === 'languages') return rater.languages.find((l) => groups.includes(l)) ?? null;
+  if (quota.attribute === 'language' || quota.attribute === 'languages')
+    return rater.languages.find((l) => groups.includes(l)) ?? null;
   const value = (rater.attributes as Record<string, unknown> | null)?.[quota.attribute];
-  return (typeof value === 'string' || typeof value === 'number') && groups.includes(String(value)) ? String(value) : null;
+  return (typeof value === 'string' || typeof value === 'number') && groups.includes(String(value))
+    ? String(value)
+    : null;
 }
 
 /** Whether a judgment's preference matches a gold answer. */
@@ -122,7 +125,14 @@ export class AssignmentService {
     const outcome = await this.assignments.transaction(async (tx) => {
       const expired = await this.assignments.reclaimExpired(tx, task.id);
       const gold = serveGold ? await this.assignments.findUnseenGoldPair(tx, task.id, raterId) : undefined;
-      const pair = gold ?? (await this.assignments.lockOpenPair(tx, { id: task.id, order: task.assignment_order as AssignmentOrder }, raterId, quotaFilter));
+      const pair =
+        gold ??
+        (await this.assignments.lockOpenPair(
+          tx,
+          { id: task.id, order: task.assignment_order as AssignmentOrder },
+          raterId,
+          quotaFilter,
+        ));
       if (!pair) return { expired, lease: undefined };
       const shownAFirst = chooseShownAFirst(await this.assignments.sideCounts(tx, pair.id));
       const lease = await this.assignments.insertLease(tx, {
@@ -160,7 +170,7 @@ export class AssignmentService {
         return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined, paused: undefined };
       }
       const own = this.requireOwnLease(lease, caller.id);
-      const task = (await this.tasks.findById(own.task_id))!;
+      const task = (await this.tasks.findById(own.task_id, tx))!;
       if (task.status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
       if (!scaleChoices(task.scale_points).includes(request.choice)) {
         throw errors.validation(
@@ -183,7 +193,8 @@ export class AssignmentService {
       if (!own.is_gold) await this.applyAdaptiveRule(tx, task, own.pair_id, counts);
       return { judgmentId, taskId: own.task_id, pairId: own.pair_id, paused };
     });
-    if (result.pairId) this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
+    if (result.pairId)
+      this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
     if (result.paused) this.events.emit('raterPaused', result.paused);
     return { judgmentId: result.judgmentId, taskId: result.taskId, created: result.pairId !== undefined };
   }
@@ -193,7 +204,12 @@ export class AssignmentService {
    * more slot, up to maxJudgments. Runs under the pair's row lock (taken by finishLease), so concurrent judgments of
    * one pair decide in turn.
    */
-  private async applyAdaptiveRule(tx: Tx, task: TaskRow, pairId: string, counts: { judgmentCount: number; target: number }) {
+  private async applyAdaptiveRule(
+    tx: Tx,
+    task: TaskRow,
+    pairId: string,
+    counts: { judgmentCount: number; target: number },
+  ) {
     if (task.min_judgments === null || task.max_judgments === null) return;
     if (counts.judgmentCount < counts.target || counts.target >= task.max_judgments) return;
     if (!ratersAgree(await this.assignments.preferenceSigns(tx, pairId))) {
@@ -205,20 +221,40 @@ export class AssignmentService {
   private async scoreGold(tx: Tx, task: TaskRow, lease: LeaseView, preference: number) {
     const { gold } = await this.assignments.goldOf(tx, lease.pair_id);
     if (gold === null) return undefined;
-    const standing = await this.assignments.recordGoldAnswer(tx, task.id, lease.rater_id, matchesGold(gold, preference));
+    const standing = await this.assignments.recordGoldAnswer(
+      tx,
+      task.id,
+      lease.rater_id,
+      matchesGold(gold, preference),
+    );
     const accuracy = standing.gold_correct / standing.gold_answered;
-    const below = task.gold_min_accuracy !== null && standing.gold_answered >= task.gold_min_answers && accuracy < task.gold_min_accuracy;
+    const below =
+      task.gold_min_accuracy !== null &&
+      standing.gold_answered >= task.gold_min_answers &&
+      accuracy < task.gold_min_accuracy;
     if (!below || standing.status === 'paused') return undefined;
     const reason = `Gold accuracy ${(accuracy * 100).toFixed(0)}% over ${standing.gold_answered} checks is below ${(task.gold_min_accuracy! * 100).toFixed(0)}%.`;
     await this.assignments.setRaterStatus(tx, task.id, lease.rater_id, 'paused', reason);
-    return { taskId: task.id, raterId: lease.rater_id, goldAccuracy: accuracy, goldAnswered: standing.gold_answered, reason };
+    return {
+      taskId: task.id,
+      raterId: lease.rater_id,
+      goldAccuracy: accuracy,
+      goldAnswered: standing.gold_answered,
+      reason,
+    };
   }
 
   /** An admin resumes (or pauses) a rater in one task. */
   async setRaterStatus(taskId: string, raterId: string, status: 'active' | 'paused'): Promise<void> {
     if (!(await this.tasks.findById(taskId))) throw errors.notFound('That task');
     if (!(await this.users.findById(raterId))) throw errors.notFound('That rater');
-    await this.assignments.setRaterStatus(this.assignments.db, taskId, raterId, status, status === 'paused' ? 'Paused by an admin.' : null);
+    await this.assignments.setRaterStatus(
+      this.assignments.db,
+      taskId,
+      raterId,
+      status,
+      status === 'paused' ? 'Paused by an admin.' : null,
+    );
   }
 
   async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<void> {

@@ -1,6 +1,6 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { Tasks } from '../../db/schema.js';
+import type { DB, Tasks } from '../../db/schema.js';
 
 export type TaskRow = Selectable<Tasks>;
 
@@ -11,8 +11,9 @@ export class TaskRepository {
     return this.db.insertInto('tasks').values(values).returningAll().executeTakeFirstOrThrow();
   }
 
-  findById(id: string): Promise<TaskRow | undefined> {
-    return this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  /** Pass the transaction when inside one: a second pooled connection per transaction can starve the pool. */
+  findById(id: string, executor: Kysely<DB> = this.db): Promise<TaskRow | undefined> {
+    return executor.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   list(): Promise<TaskRow[]> {

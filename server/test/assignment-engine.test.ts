@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Assignment, TaskStats } from '@anchor/shared';
+import {
+  chooseShownAFirst,
+  matchesGold,
+  raterGroup,
+  ratersAgree,
+} from '../src/modules/assignments/assignment.service.js';
+import { emitAck, startTestApp, type TestApp, type TestSocket } from './harness.js';
+
+let app: TestApp;
+let token: string;
+beforeAll(async () => {
+  app = await startTestApp();
+  token = await app.createAdminToken();
+});
+afterAll(() => app?.close());
+
+async function raterSocket(options: Parameters<TestApp['createUser']>[0] = {}): Promise<TestSocket> {
+  const rater = await app.createUser(options);
+  return app.socket({ cookie: await app.login(rater.email, rater.password) });
+}
+
+async function next(socket: TestSocket, taskId: string): Promise<Assignment> {
+  const result = await emitAck(socket, 'assignment:next', { taskId });
+  if (!('assignment' in result)) throw new Error(`expected an assignment, got ${JSON.stringify(result)}`);
+  return result.assignment;
+}
+
+/** The screen choice that prefers response A (or B) for this assignment, whichever side it is on. */
+function choiceFor(assignment: Assignment, prefer: 'A' | 'B', strength = 1): number {
+  const aOnLeft = assignment.left.text.startsWith('Answer A');
+  return (prefer === 'A') === aOnLeft ? -strength : strength;
+}
+
+async function submit(socket: TestSocket, assignment: Assignment, choice: number) {
+  const ack = await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice });
+  expect(ack, JSON.stringify(ack)).toMatchObject({ ok: true });
+}
+
+async function stats(taskId: string): Promise<TaskStats> {
+  return (await app.api<TaskStats>('GET', `/api/tasks/${taskId}/stats`, { token })).body;
+}
+
+describe('pure rules', () => {
+  it('counterbalances sides, scores gold, and states the agreement rule', () => {
+    expect(chooseShownAFirst({ aLeft: 2, aRight: 1 })).toBe(false);
+    expect(chooseShownAFirst({ aLeft: 0, aRight: 1 })).toBe(true);
+    expect(chooseShownAFirst({ aLeft: 1, aRight: 1 }, () => true)).toBe(true);
+    expect(matchesGold('A', -2)).toBe(true);
+    expect(matchesGold('A', 1)).toBe(false);
+    expect(matchesGold('tie', 0)).toBe(true);
+    expect(ratersAgree([1, 1, 1])).toBe(true);
+    expect(ratersAgree([-1, 1])).toBe(false);
+    expect(ratersAgree([0, 0])).toBe(true);
+    const rater = { country: 'KE', languages: ['sw', 'en'], attributes: { region: 'East Africa' } };
+    expect(raterGroup(rater, { attribute: 'country', groups: { KE: 1, IN: 1 } })).toBe('KE');
+    expect(raterGroup(rater, { attribute: 'language', groups: { en: 1 } })).toBe('en');
+    expect(raterGroup(rater, { attribute: 'region', groups: { 'East Africa': 1 } })).toBe('East Africa');
+    expect(raterGroup(rater, { attribute: 'country', groups: { BR: 1 } })).toBeNull();
+  });
+});
+
+describe('order policy', () => {
+  it('finish_first gives every rater the pair already under way before a fresh one', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 3 });
+    await app.importPairs(task.id, app.demoPairs(4, { prefix: 'ff' }));
+    const sockets = await Promise.all(Array.from({ length: 4 }, () => raterSocket()));
+    const first = await next(sockets[0]!, task.id);
+    const texts = (a: Assignment) => [a.left.text, a.right.text].sort().join('|');
+    expect(texts(await next(sockets[1]!, task.id))).toBe(texts(first));
+    expect(texts(await next(sockets[2]!, task.id))).toBe(texts(first));
+    expect(texts(await next(sockets[3]!, task.id))).not.toBe(texts(first)); // full: 3 leases
+  });
+
+  it('random serves any open pair', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 3, assignmentOrder: 'random' });
+    await app.importPairs(task.id, app.demoPairs(3, { prefix: 'rnd' }));
+    const socket = await raterSocket();
+    for (let i = 0; i < 3; i++) await submit(socket, await next(socket, task.id), 1);
+    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'nothing_left_for_you',
+    });
+  });
+});
+
+describe('counterbalancing', () => {
+  it('shows A on the left for half of a pair’s raters, within one', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 9 });
+    await app.importPairs(task.id, app.demoPairs(1, { prefix: 'cb' }));
+    for (let i = 0; i < 9; i++) {
+      const socket = await raterSocket();
+      await submit(socket, await next(socket, task.id), 1);
+    }
+    const rows = await app.db.selectFrom('judgments').select('shown_a_first').where('task_id', '=', task.id).execute();
+    const aLeft = rows.filter((r) => r.shown_a_first).length;
+    expect(rows).toHaveLength(9);
+    expect(Math.abs(aLeft - 9 / 2)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('quotas by rater group', () => {
+  it('keeps reserved slots for each group and reports coverage per group', async () => {
+    const task = await app.createTask({
+      status: 'active',
+      judgmentsPerPair: 3,
+      quota: { attribute: 'country', groups: { KE: 1, IN: 1 } },
+    });
+    await app.importPairs(task.id, app.demoPairs(1, { prefix: 'quota' }));
+    const brazil1 = await raterSocket({ country: 'BR' });
+    const brazil2 = await raterSocket({ country: 'BR' });
+    const kenya1 = await raterSocket({ country: 'KE' });
+    const kenya2 = await raterSocket({ country: 'KE' });
+    const india = await raterSocket({ country: 'IN' });
+
+    await submit(brazil1, await next(brazil1, task.id), 1); // 3 free, 2 reserved for others: the open slot
+    expect(await emitAck(brazil2, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'nothing_left_for_you',
+    });
+    await submit(kenya1, await next(kenya1, task.id), 1); // KE's own reservation
+    expect(await emitAck(kenya2, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'nothing_left_for_you',
+    });
+    await submit(india, await next(india, task.id), 1);
+
+    const s = await stats(task.id);
+    expect(s.completePairs).toBe(1);
+    expect(s.quotaCoverage).toEqual([
+      { group: 'IN', required: 1, pairsMet: 1, judgments: 1 },
+      { group: 'KE', required: 1, pairsMet: 1, judgments: 1 },
+    ]);
+  });
+
+  it('refuses a quota that reserves more judgments than a pair gets', async () => {
+    const res = await app.api('POST', '/api/tasks', {
+      token,
+      body: { name: 'q', judgmentsPerPair: 2, quota: { attribute: 'country', groups: { KE: 2, IN: 1 } } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'validation_failed', details: [{ path: 'quota.groups' }] } });
+  });
+});
+
+describe('gold checks', () => {
+  it('serves gold pairs outside the targets, keeps accuracy, and pauses a rater below the bar with a live notice', async () => {
+    const task = await app.createTask({
+      status: 'active',
+      judgmentsPerPair: 1,
+      goldRate: 1,
+      goldMinAccuracy: 0.5,
+      goldMinAnswers: 2,
+    });
+    const gold = app.demoPairs(2, { prefix: 'gold' }).map((p) => ({ ...p, gold: 'A' as const }));
+    await app.importPairs(task.id, [...gold, ...app.demoPairs(2, { prefix: 'work' })]);
+    const admin = await app.createUser({ role: 'admin' });
+    const adminSocket = await app.socket({ cookie: await app.login(admin.email, admin.password) });
+    const paused = new Promise<{ raterId: string; goldAccuracy: number }>((resolve) =>
+      adminSocket.on('rater:paused', resolve),
+    );
+
+    const careless = await app.createUser();
+    const socket = await app.socket({ cookie: await app.login(careless.email, careless.password) });
+    for (let i = 0; i < 2; i++) {
+      const assignment = await next(socket, task.id); // goldRate 1: gold first while unseen gold remains
+      await submit(socket, assignment, choiceFor(assignment, 'B'));
+    }
+    expect(await paused).toMatchObject({ raterId: careless.user.id, goldAccuracy: 0 });
+    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({ done: true, reason: 'paused' });
+
+    const s = await stats(task.id);
+    expect(s).toMatchObject({ pairs: 2, judgments: 0, goldJudgments: 2, pausedRaters: 1 });
+
+    // An admin resumes the rater, who now gets real work (no gold left unseen).
+    const resumed = await app.api('PATCH', `/api/tasks/${task.id}/raters/${careless.user.id}`, {
+      token,
+      body: { status: 'active' },
+    });
+    expect(resumed.status).toBe(200);
+    await submit(socket, await next(socket, task.id), 1);
+    expect((await stats(task.id)).judgments).toBe(1);
+  });
+
+  it('does not pause a careful rater', async () => {
+    const task = await app.createTask({
+      status: 'active',
+      judgmentsPerPair: 1,
+      goldRate: 1,
+      goldMinAccuracy: 0.5,
+      goldMinAnswers: 2,
+    });
+    await app.importPairs(
+      task.id,
+      app.demoPairs(2, { prefix: 'gold-ok' }).map((p) => ({ ...p, gold: 'A' as const })),
+    );
+    const rater = await app.createUser();
+    const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+    for (let i = 0; i < 2; i++) {
+      const assignment = await next(socket, task.id);
+      await submit(socket, assignment, choiceFor(assignment, 'A'));
+    }
+    const standing = await app.db
+      .selectFrom('task_raters')
+      .selectAll()
+      .where('rater_id', '=', rater.user.id)
+      .executeTakeFirstOrThrow();
+    expect(standing).toMatchObject({ status: 'active', gold_answered: 2, gold_correct: 2 });
+  });
+});
+
+describe('adaptive redundancy', () => {
+  it('stops a pair whose raters agree at the minimum and extends one they disagree on, up to the maximum', async () => {
+    const task = await app.createTask({ status: 'active', minJudgments: 2, maxJudgments: 4 });
+    await app.importPairs(task.id, app.demoPairs(2, { prefix: 'adapt' }));
+    const raters = await Promise.all(Array.from({ length: 4 }, () => raterSocket()));
+    // finish_first order: the first two raters land on the same pair and agree; it stops at 2.
+    const [a1, a2] = [await next(raters[0]!, task.id), await next(raters[1]!, task.id)];
+    await submit(raters[0]!, a1, choiceFor(a1, 'A'));
+    await submit(raters[1]!, a2, choiceFor(a2, 'A'));
+    // The other pair: they disagree at 2, 3 and 4 judgments, so it takes all four.
+    const [b1, b2] = [await next(raters[0]!, task.id), await next(raters[1]!, task.id)];
+    await submit(raters[0]!, b1, choiceFor(b1, 'A'));
+    await submit(raters[1]!, b2, choiceFor(b2, 'B'));
+    const b3 = await next(raters[2]!, task.id);
+    await submit(raters[2]!, b3, choiceFor(b3, 'A'));
+    const b4 = await next(raters[3]!, task.id);
+    await submit(raters[3]!, b4, choiceFor(b4, 'B'));
+    expect(await emitAck(raters[2]!, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'task_complete',
+    });
+
+    const s = await stats(task.id);
+    expect(s).toMatchObject({
+      pairs: 2,
+      judgments: 6,
+      completePairs: 2,
+      adaptive: { savedJudgments: 2, fixedMaximumJudgments: 8 },
+    });
+  });
+});
+
+describe('exactness under races (one node)', () => {
+  it('60 raters racing on 40 pairs × 3 make exactly 120 judgments, none over target, none doubled', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 3 });
+    await app.importPairs(task.id, app.demoPairs(40, { prefix: 'race' }));
+    const sockets = await Promise.all(Array.from({ length: 60 }, () => raterSocket()));
+    await Promise.all(
+      sockets.map(async (socket) => {
+        for (;;) {
+          const result = await emitAck(socket, 'assignment:next', { taskId: task.id });
+          if (!('assignment' in result)) return;
+          await submit(socket, result.assignment, 1);
+        }
+      }),
+    );
+    const counts = await app.db
+      .selectFrom('judgments')
+      .select((eb) => ['pair_id', eb.fn.countAll<number>().as('n')])
+      .where('task_id', '=', task.id)
+      .groupBy('pair_id')
+      .execute();
+    expect(counts).toHaveLength(40);
+    expect(counts.every((c) => c.n === 3)).toBe(true);
+    const leased = await app.db
+      .selectFrom('assignments')
+      .select('id')
+      .where('task_id', '=', task.id)
+      .where('status', '=', 'leased')
+      .execute();
+    expect(leased).toHaveLength(0);
+  });
+});
