@@ -126,7 +126,7 @@ export class AssignmentRepository {
       WHERE p.task_id = ${task.id}
         AND p.judgment_count + p.lease_count < p.target
         AND p.gold IS NULL
-        AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.rater_id = ${raterId} AND a.pair_id = p.id)
+        AND ${notMetBy(raterId)}
         ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}
       ORDER BY ${order}
       LIMIT 1
@@ -139,7 +139,7 @@ export class AssignmentRepository {
     const result = await sql<{ id: string }>`
       SELECT p.id FROM pairs p
       WHERE p.task_id = ${taskId} AND p.gold IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.rater_id = ${raterId} AND a.pair_id = p.id)
+        AND ${notMetBy(raterId)}
       ORDER BY p.rand
       LIMIT 1`.execute(tx);
     return result.rows[0];
@@ -362,10 +362,19 @@ export class AssignmentRepository {
         (SELECT count(*) FROM judgments j WHERE j.task_id = t.id AND j.rater_id = ${raterId})::int AS judged_by_me,
         (SELECT count(*) FROM pairs p WHERE p.task_id = t.id
            AND p.judgment_count + p.lease_count < p.target AND p.gold IS NULL
-           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.rater_id = ${raterId} AND a.pair_id = p.id))::int AS available
+           AND ${notMetBy(raterId)})::int AS available
       FROM tasks t WHERE t.id = ANY(${taskIds}::uuid[])`.execute(this.db);
     return new Map(rows.rows.map((r) => [r.task_id, { judgedByMe: r.judged_by_me, available: r.available }]));
   }
+}
+
+/**
+ * "The rater has never met pair p", as a probe of the (rater_id, pair_id) unique index for each candidate. OFFSET 0
+ * keeps PostgreSQL from turning it into an anti-join that re-reads all of the rater's assignments for every candidate
+ * (measured: 45,000 rows filtered for one lease when a fresh import's statistics made that plan look cheap).
+ */
+function notMetBy(raterId: string) {
+  return sql`NOT EXISTS (SELECT 1 FROM assignments a WHERE a.rater_id = ${raterId} AND a.pair_id = p.id OFFSET 0)`;
 }
 
 /** `group_counts` with one group's count moved by delta (never below zero). */
