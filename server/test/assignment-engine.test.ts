@@ -44,10 +44,7 @@ async function stats(taskId: string): Promise<TaskStats> {
 }
 
 describe('pure rules', () => {
-  it('counterbalances sides, scores gold, and states the agreement rule', () => {
-    expect(chooseShownAFirst({ aLeft: 2, aRight: 1 })).toBe(false);
-    expect(chooseShownAFirst({ aLeft: 0, aRight: 1 })).toBe(true);
-    expect(chooseShownAFirst({ aLeft: 1, aRight: 1 }, () => true)).toBe(true);
+  it('scores gold, states the agreement rule, and finds a rater’s quota group', () => {
     expect(matchesGold('A', -2)).toBe(true);
     expect(matchesGold('A', 1)).toBe(false);
     expect(matchesGold('tie', 0)).toBe(true);

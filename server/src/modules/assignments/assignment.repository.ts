@@ -4,19 +4,6 @@ import type { DB, Json } from '../../db/schema.js';
 
 type Tx = Transaction<DB>;
 
-export interface LeaseView {
-  id: string;
-  task_id: string;
-  pair_id: string;
-  rater_id: string;
-  shown_a_first: boolean;
-  status: string;
-  expires_at: Date;
-  is_gold: boolean;
-  quota_group: string | null;
-  live: boolean;
-}
-
 export type AssignmentOrder = 'finish_first' | 'random';
 
 /** The quota facts the lease query needs: the rater's group (null: none) and every group's reservation. */
@@ -25,25 +12,47 @@ export interface QuotaFilter {
   groups: Record<string, number>;
 }
 
+/** A lease with what the rater is shown: the pair's prompt and both responses. */
+export interface LeaseWithPair {
+  id: string;
+  pair_id: string;
+  shown_a_first: boolean;
+  expires_at: Date;
+  prompt: Json;
+  response_a: string;
+  response_b: string;
+}
+
+/** An assignment locked for a judgment or a skip, with the task settings that decide what follows. */
+export interface LockedLease {
+  id: string;
+  task_id: string;
+  pair_id: string;
+  rater_id: string;
+  shown_a_first: boolean;
+  status: string;
+  is_gold: boolean;
+  quota_group: string | null;
+  live: boolean;
+  task_status: string;
+  scale_points: number;
+  min_judgments: number | null;
+  max_judgments: number | null;
+  gold_min_accuracy: number | null;
+  gold_min_answers: number;
+  gold: string | null;
+}
+
 export interface ExpiredLease {
   id: string;
   task_id: string;
   rater_id: string;
 }
 
-const leaseColumns = [
-  'assignments.id',
-  'assignments.task_id',
-  'assignments.pair_id',
-  'assignments.rater_id',
-  'assignments.shown_a_first',
-  'assignments.status',
-  'assignments.expires_at',
-  'assignments.is_gold',
-  'assignments.quota_group',
-  sql<boolean>`assignments.status = 'leased' AND assignments.expires_at > now()`.as('live'),
-] as const;
-
+/**
+ * Every query of the assignment engine. The hot paths are few statements on purpose: a lease is one statement, a
+ * judgment a lock and one write, because on a small machine round trips, not rows, set the throughput.
+ */
 export class AssignmentRepository {
   constructor(readonly db: Database) {}
 
@@ -51,178 +60,162 @@ export class AssignmentRepository {
     return this.db.transaction().execute(fn);
   }
 
-  findLiveLease(tx: Tx | Database, raterId: string, taskId: string): Promise<LeaseView | undefined> {
-    return tx
-      .selectFrom('assignments')
-      .select(leaseColumns)
-      .where('rater_id', '=', raterId)
-      .where('task_id', '=', taskId)
-      .where('status', '=', 'leased')
-      .where('expires_at', '>', sql<Date>`now()`)
-      .executeTakeFirst();
-  }
-
-  /** Locks the assignment row: every state change of one assignment is serialised here. */
-  lockAssignment(tx: Tx, id: string): Promise<LeaseView | undefined> {
-    return tx.selectFrom('assignments').select(leaseColumns).where('id', '=', id).forUpdate().executeTakeFirst();
+  /** The rater's live lease in the task (with its pair), and whether they are paused there. */
+  async raterState(raterId: string, taskId: string): Promise<{ held: LeaseWithPair | undefined; paused: boolean }> {
+    const result = await sql<LeaseWithPair & { paused: boolean; lease_id: string | null }>`
+      SELECT a.id AS lease_id, a.id, a.pair_id, a.shown_a_first, a.expires_at, p.prompt, p.response_a, p.response_b,
+        EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused') AS paused
+      FROM (SELECT 1) one
+      LEFT JOIN assignments a ON a.rater_id = ${raterId} AND a.task_id = ${taskId} AND a.status = 'leased' AND a.expires_at > now()
+      LEFT JOIN pairs p ON p.id = a.pair_id`.execute(this.db);
+    const row = result.rows[0]!;
+    return { held: row.lease_id ? row : undefined, paused: row.paused };
   }
 
   /**
-   * Ends leases past their expiry and gives their slots back to the pairs. Rows another transaction holds are
-   * skipped (it is submitting or skipping them), so concurrent reclaimers on any node never count a lease twice.
+   * Ends leases past their expiry and gives their slots back to the pairs, in one statement. Rows another
+   * transaction holds are skipped (it is submitting or skipping them), so concurrent reclaimers on any node never
+   * count a lease twice.
    */
-  async reclaimExpired(tx: Tx, taskId?: string): Promise<ExpiredLease[]> {
-    const expired = await sql<ExpiredLease & { pair_id: string; quota_group: string | null }>`
+  async reclaimExpired(taskId?: string): Promise<ExpiredLease[]> {
+    const result = await sql<ExpiredLease>`
       WITH due AS (
         SELECT id FROM assignments
         WHERE status = 'leased' AND expires_at <= now() ${taskId ? sql`AND task_id = ${taskId}` : sql``}
         ORDER BY expires_at
         LIMIT 1000
         FOR UPDATE SKIP LOCKED
+      ), expired AS (
+        UPDATE assignments a SET status = 'expired', finished_at = now()
+        FROM due WHERE a.id = due.id
+        RETURNING a.id, a.task_id, a.rater_id, a.pair_id, a.quota_group
+      ), freed AS (
+        SELECT pair_id, count(*)::int AS n FROM expired GROUP BY pair_id
+      ), per_group AS (
+        SELECT pair_id, quota_group, count(*)::int AS n FROM expired WHERE quota_group IS NOT NULL GROUP BY 1, 2
+      ), released AS (
+        UPDATE pairs p SET lease_count = p.lease_count - freed.n,
+          group_counts = coalesce((
+            SELECT p.group_counts || jsonb_object_agg(g.quota_group, greatest(coalesce((p.group_counts ->> g.quota_group)::int, 0) - g.n, 0))
+            FROM per_group g WHERE g.pair_id = p.id), p.group_counts)
+        FROM freed WHERE p.id = freed.pair_id
       )
-      UPDATE assignments a SET status = 'expired', finished_at = now()
-      FROM due WHERE a.id = due.id
-      RETURNING a.id, a.task_id, a.rater_id, a.pair_id, a.quota_group`.execute(tx);
-    // Sorted so that concurrent reclaimers lock pair rows in the same order (no deadlock).
-    for (const lease of [...expired.rows].sort((a, b) => a.pair_id.localeCompare(b.pair_id))) {
-      await this.releaseSlot(tx, lease.pair_id, lease.quota_group);
-    }
-    return expired.rows.map(({ id, task_id, rater_id }) => ({ id, task_id, rater_id }));
-  }
-
-  /** A lease ended without a judgment: its slot, and its group's, go back to the pair. */
-  private async releaseSlot(tx: Tx, pairId: string, quotaGroup: string | null): Promise<void> {
-    await tx
-      .updateTable('pairs')
-      .set({
-        lease_count: sql`lease_count - 1`,
-        ...(quotaGroup !== null ? { group_counts: groupCountDelta(quotaGroup, -1) } : {}),
-      })
-      .where('id', '=', pairId)
-      .execute();
+      SELECT id, task_id, rater_id FROM expired`.execute(this.db);
+    return result.rows;
   }
 
   /**
-   * Picks and locks a pair this rater has not met that still has a free slot (judgments + live leases < target).
-   * The partial indexes hold open pairs in policy order, so this reads a few index entries, not the task. SKIP LOCKED
-   * hands concurrent raters different rows, and PostgreSQL re-checks the slot condition on the locked row, so a pair
-   * can never be over-leased.
+   * One statement: pick a pair, lock it, counterbalance the sides, insert the lease and take the slot.
    *
-   * Quotas: a rater in group g may take a slot while g is below its reservation, or while the pair's free slots
-   * exceed what the other groups still have reserved; a rater in no group only takes unreserved slots.
+   * Work pairs: never met by this rater, a free slot (judgments + live leases < target), in the task's order. The
+   * partial indexes hold open pairs in policy order, so this reads a few index entries, not the task. SKIP LOCKED hands
+   * concurrent raters different rows, and PostgreSQL re-checks the slot condition on the locked row, so a pair is
+   * never over-leased. Quotas: a rater in group g may take a slot while g is below its reservation, or while the
+   * pair's free slots exceed what the other groups still have reserved; a rater in no group only takes unreserved
+   * slots. Gold checks: any gold pair the rater has not seen; they take no slot and count toward no group.
+   *
+   * Sides: A goes on the side it has been shown less for this pair, a coin deciding a tie, so across a pair's raters
+   * A is on the left half the time (within one).
    */
-  async lockOpenPair(
-    tx: Tx,
-    task: { id: string; order: AssignmentOrder },
-    raterId: string,
-    quota: QuotaFilter | null,
-  ): Promise<{ id: string } | undefined> {
-    const order =
-      task.order === 'random'
-        ? sql`p.rand`
-        : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`;
-    const result = await sql<{ id: string }>`
-      SELECT p.id FROM pairs p
-      WHERE p.task_id = ${task.id}
-        AND p.judgment_count + p.lease_count < p.target
-        AND p.gold IS NULL
-        AND ${notMetBy(raterId)}
-        ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}
-      ORDER BY ${order}
-      LIMIT 1
-      FOR UPDATE OF p SKIP LOCKED`.execute(tx);
+  async leasePair(args: {
+    taskId: string;
+    raterId: string;
+    order: AssignmentOrder;
+    leaseSeconds: number;
+    quota: QuotaFilter | null;
+    gold: boolean;
+  }): Promise<LeaseWithPair | undefined> {
+    const { taskId, raterId, quota } = args;
+    const candidates = args.gold
+      ? sql`p.gold IS NOT NULL ORDER BY p.rand`
+      : sql`p.gold IS NULL AND p.judgment_count + p.lease_count < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}
+          ORDER BY ${args.order === 'random' ? sql`p.rand` : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`}`;
+    const group = args.gold ? null : (quota?.group ?? null);
+    const result = await sql<LeaseWithPair>`
+      WITH picked AS (
+        SELECT p.id, p.prompt, p.response_a, p.response_b FROM pairs p
+        WHERE p.task_id = ${taskId} AND ${notMetBy(raterId)} AND ${candidates}
+        LIMIT 1
+        FOR UPDATE OF p SKIP LOCKED
+      ), sides AS (
+        SELECT count(*) FILTER (WHERE a.shown_a_first) AS a_left, count(*) FILTER (WHERE NOT a.shown_a_first) AS a_right
+        FROM assignments a WHERE a.pair_id = (SELECT id FROM picked) AND a.status <> 'expired'
+      ), lease AS (
+        INSERT INTO assignments (task_id, pair_id, rater_id, shown_a_first, is_gold, quota_group, expires_at)
+        SELECT ${taskId}::uuid, picked.id, ${raterId}::uuid,
+          CASE WHEN sides.a_left < sides.a_right THEN true WHEN sides.a_left > sides.a_right THEN false ELSE random() < 0.5 END,
+          ${args.gold}::boolean, ${group}::text, now() + make_interval(secs => ${args.leaseSeconds}::float8)
+        FROM picked, sides
+        RETURNING id, pair_id, shown_a_first, expires_at
+      ), slot AS (
+        UPDATE pairs SET lease_count = lease_count + 1 ${group !== null ? sql`, group_counts = ${groupCountDelta(group, 1)}` : sql``}
+        FROM lease WHERE pairs.id = lease.pair_id
+      )
+      SELECT lease.id, lease.pair_id, lease.shown_a_first, lease.expires_at, picked.prompt, picked.response_a, picked.response_b
+      FROM lease JOIN picked ON picked.id = lease.pair_id`.execute(this.db);
     return result.rows[0];
   }
 
-  /** A gold pair this rater has not met yet; gold pairs have no slot limit (every rater may see each one). */
-  async findUnseenGoldPair(tx: Tx, taskId: string, raterId: string): Promise<{ id: string } | undefined> {
-    const result = await sql<{ id: string }>`
-      SELECT p.id FROM pairs p
-      WHERE p.task_id = ${taskId} AND p.gold IS NOT NULL
-        AND ${notMetBy(raterId)}
-      ORDER BY p.rand
-      LIMIT 1`.execute(tx);
+  /**
+   * Locks an assignment (every state change of one assignment is serialised here) and reads, in the same round
+   * trip, the task settings and gold answer that decide what a judgment sets off.
+   */
+  async lockLease(tx: Tx, id: string): Promise<LockedLease | undefined> {
+    const result = await sql<LockedLease>`
+      SELECT a.id, a.task_id, a.pair_id, a.rater_id, a.shown_a_first, a.status, a.is_gold, a.quota_group,
+        (a.status = 'leased' AND a.expires_at > now()) AS live,
+        t.status AS task_status, t.scale_points, t.min_judgments, t.max_judgments, t.gold_min_accuracy, t.gold_min_answers,
+        p.gold
+      FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN pairs p ON p.id = a.pair_id
+      WHERE a.id = ${id}
+      FOR UPDATE OF a`.execute(tx);
     return result.rows[0];
   }
 
-  /** How often A has been shown on the left and on the right for this pair so far. */
-  async sideCounts(tx: Tx, pairId: string): Promise<{ aLeft: number; aRight: number }> {
-    const row = await tx
-      .selectFrom('assignments')
-      .where('pair_id', '=', pairId)
-      .where('status', '<>', 'expired')
-      .select([
-        sql<number>`count(*) FILTER (WHERE shown_a_first)`.as('aLeft'),
-        sql<number>`count(*) FILTER (WHERE NOT shown_a_first)`.as('aRight'),
-      ])
-      .executeTakeFirstOrThrow();
-    return row;
+  findJudgmentByKey(tx: Tx | Database, key: string) {
+    return tx.selectFrom('judgments').select(['id', 'rater_id']).where('idempotency_key', '=', key).executeTakeFirst();
   }
 
-  async insertLease(
+  /** One statement: the judgment, the lease marked submitted, and the pair's slot turned into a judgment. */
+  async recordJudgment(
     tx: Tx,
     values: {
-      taskId: string;
-      pairId: string;
-      raterId: string;
-      shownAFirst: boolean;
-      leaseSeconds: number;
-      isGold: boolean;
-      quotaGroup: string | null;
+      lease: LockedLease;
+      key: string;
+      choice: number;
+      preference: number;
+      rationale: string | null;
+      flags: string[];
+      timeMs: number | null;
     },
-  ): Promise<LeaseView> {
-    const row = await tx
-      .insertInto('assignments')
-      .values({
-        task_id: values.taskId,
-        pair_id: values.pairId,
-        rater_id: values.raterId,
-        shown_a_first: values.shownAFirst,
-        is_gold: values.isGold,
-        quota_group: values.quotaGroup,
-        expires_at: sql<Date>`now() + make_interval(secs => ${values.leaseSeconds})`,
-      })
-      .returning(['id'])
-      .executeTakeFirstOrThrow();
-    await tx
-      .updateTable('pairs')
-      .set({
-        lease_count: sql`lease_count + 1`,
-        ...(values.quotaGroup !== null ? { group_counts: groupCountDelta(values.quotaGroup, 1) } : {}),
-      })
-      .where('id', '=', values.pairId)
-      .execute();
-    return (await this.lockAssignment(tx, row.id))!;
+  ): Promise<{ judgmentId: string; judgmentCount: number; target: number }> {
+    const { lease } = values;
+    const result = await sql<{ id: string; judgment_count: number; target: number }>`
+      WITH judgment AS (
+        INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms)
+        VALUES (${lease.task_id}, ${lease.pair_id}, ${lease.rater_id}, ${lease.id}, ${values.key}, ${values.choice}, ${values.preference},
+          ${lease.shown_a_first}, ${values.rationale}, ${values.flags}::text[], ${values.timeMs})
+        RETURNING id
+      ), lease AS (
+        UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = ${lease.id}
+      ), pair AS (
+        UPDATE pairs SET lease_count = lease_count - 1, judgment_count = judgment_count + 1 WHERE id = ${lease.pair_id}
+        RETURNING judgment_count, target
+      )
+      SELECT judgment.id, pair.judgment_count, pair.target FROM judgment, pair`.execute(tx);
+    const row = result.rows[0]!;
+    return { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
   }
 
-  /** Ends a live lease: a judgment turns its slot into a judgment; a skip frees it. Returns the pair's new counts. */
-  async finishLease(
-    tx: Tx,
-    lease: LeaseView,
-    status: 'submitted' | 'skipped',
-    skipReason?: string,
-  ): Promise<{ judgmentCount: number; target: number }> {
-    await tx
-      .updateTable('assignments')
-      .set({ status, finished_at: sql`now()`, ...(skipReason !== undefined ? { skip_reason: skipReason } : {}) })
-      .where('id', '=', lease.id)
-      .execute();
-    if (status === 'skipped') {
-      await this.releaseSlot(tx, lease.pair_id, lease.quota_group);
-      const pair = await tx
-        .selectFrom('pairs')
-        .select(['judgment_count', 'target'])
-        .where('id', '=', lease.pair_id)
-        .executeTakeFirstOrThrow();
-      return { judgmentCount: pair.judgment_count, target: pair.target };
-    }
-    const pair = await tx
-      .updateTable('pairs')
-      .set({ lease_count: sql`lease_count - 1`, judgment_count: sql`judgment_count + 1` })
-      .where('id', '=', lease.pair_id)
-      .returning(['judgment_count', 'target'])
-      .executeTakeFirstOrThrow();
-    return { judgmentCount: pair.judgment_count, target: pair.target };
+  /** A skip: the lease ends and its slot (and its group's) goes back to the pair. */
+  async recordSkip(tx: Tx, lease: LockedLease, reason: string | null): Promise<void> {
+    await sql`
+      WITH lease AS (
+        UPDATE assignments SET status = 'skipped', finished_at = now(), skip_reason = ${reason} WHERE id = ${lease.id}
+      )
+      UPDATE pairs SET lease_count = lease_count - 1
+        ${lease.quota_group !== null ? sql`, group_counts = ${groupCountDelta(lease.quota_group, -1)}` : sql``}
+      WHERE id = ${lease.pair_id}`.execute(tx);
   }
 
   /** Preference signs of a pair's judgments (for the adaptive stopping rule). */
@@ -237,19 +230,6 @@ export class AssignmentRepository {
 
   async raiseTarget(tx: Tx, pairId: string, target: number): Promise<void> {
     await tx.updateTable('pairs').set({ target }).where('id', '=', pairId).execute();
-  }
-
-  goldOf(tx: Tx, pairId: string) {
-    return tx.selectFrom('pairs').select('gold').where('id', '=', pairId).executeTakeFirstOrThrow();
-  }
-
-  raterStanding(db: Tx | Database, taskId: string, raterId: string) {
-    return db
-      .selectFrom('task_raters')
-      .select(['status', 'gold_answered', 'gold_correct'])
-      .where('task_id', '=', taskId)
-      .where('rater_id', '=', raterId)
-      .executeTakeFirst();
   }
 
   /** Counts one gold answer; returns the rater's totals after it. */
@@ -275,68 +255,16 @@ export class AssignmentRepository {
     status: 'active' | 'paused',
     reason: string | null,
   ): Promise<void> {
+    const pausedAt = status === 'paused' ? sql<Date>`now()` : null;
     await db
       .insertInto('task_raters')
-      .values({
-        task_id: taskId,
-        rater_id: raterId,
-        status,
-        pause_reason: reason,
-        paused_at: status === 'paused' ? sql`now()` : null,
-      })
+      .values({ task_id: taskId, rater_id: raterId, status, pause_reason: reason, paused_at: pausedAt })
       .onConflict((oc) =>
-        oc.columns(['task_id', 'rater_id']).doUpdateSet({
-          status,
-          pause_reason: reason,
-          paused_at: status === 'paused' ? sql`now()` : null,
-          updated_at: sql`now()`,
-        }),
+        oc
+          .columns(['task_id', 'rater_id'])
+          .doUpdateSet({ status, pause_reason: reason, paused_at: pausedAt, updated_at: sql`now()` }),
       )
       .execute();
-  }
-
-  findJudgmentByKey(tx: Tx | Database, key: string) {
-    return tx.selectFrom('judgments').select(['id', 'rater_id']).where('idempotency_key', '=', key).executeTakeFirst();
-  }
-
-  async insertJudgment(
-    tx: Tx,
-    values: {
-      lease: LeaseView;
-      key: string;
-      choice: number;
-      preference: number;
-      rationale: string | null;
-      flags: string[];
-      timeMs: number | null;
-    },
-  ): Promise<string> {
-    const row = await tx
-      .insertInto('judgments')
-      .values({
-        task_id: values.lease.task_id,
-        pair_id: values.lease.pair_id,
-        rater_id: values.lease.rater_id,
-        assignment_id: values.lease.id,
-        idempotency_key: values.key,
-        choice: values.choice,
-        preference: values.preference,
-        shown_a_first: values.lease.shown_a_first,
-        rationale: values.rationale,
-        flags: values.flags,
-        time_ms: values.timeMs,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  findPair(tx: Tx | Database, pairId: string) {
-    return tx
-      .selectFrom('pairs')
-      .select(['id', 'prompt', 'response_a', 'response_b'])
-      .where('id', '=', pairId)
-      .executeTakeFirstOrThrow();
   }
 
   async hasIncompletePairs(taskId: string): Promise<boolean> {
@@ -382,7 +310,7 @@ function groupCountDelta(group: string, delta: number) {
   return sql<Json>`jsonb_set(group_counts, ARRAY[${group}]::text[], to_jsonb(greatest(coalesce((group_counts ->> ${group})::int, 0) + ${delta}::int, 0)))`;
 }
 
-/** The quota rule as SQL over a pair row `p` (see lockOpenPair). */
+/** The quota rule as SQL over a pair row `p` (see leasePair). */
 function quotaRoom({ group, groups }: QuotaFilter) {
   const unfilled = (h: string) => sql`greatest(${groups[h]!}::int - coalesce((p.group_counts ->> ${h})::int, 0), 0)`;
   const others = Object.keys(groups).filter((h) => h !== group);

@@ -15,7 +15,13 @@ import type { DomainEvents } from '../../lib/domain-events.js';
 import type { AuthUser } from '../../http/locals.js';
 import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
 import type { UserRepository, UserRow } from '../users/user.repository.js';
-import type { AssignmentOrder, AssignmentRepository, LeaseView, QuotaFilter } from './assignment.repository.js';
+import type {
+  AssignmentOrder,
+  AssignmentRepository,
+  LeaseWithPair,
+  LockedLease,
+  QuotaFilter,
+} from './assignment.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -47,15 +53,6 @@ export function matchesGold(gold: string, preference: number): boolean {
 /** Adaptive stopping rule: a pair's raters agree when every judgment has the same sign (all A, all B or all tie). */
 export function ratersAgree(signs: number[]): boolean {
   return signs.every((s) => s === signs[0]);
-}
-
-/** Counterbalancing: show A on the side it has been shown less for this pair; a coin decides a tie. */
-export function chooseShownAFirst(
-  counts: { aLeft: number; aRight: number },
-  coin: () => boolean = () => Math.random() < 0.5,
-): boolean {
-  if (counts.aLeft !== counts.aRight) return counts.aLeft < counts.aRight;
-  return coin();
 }
 
 export class AssignmentService {
@@ -113,47 +110,29 @@ export class AssignmentService {
   }
 
   private async leaseInTask(rater: UserRow, task: TaskRow): Promise<NextAssignmentResult> {
-    const raterId = rater.id;
-    const held = await this.assignments.findLiveLease(this.assignments.db, raterId, task.id);
-    if (held) return { assignment: await this.present(held, task) };
-    const standing = await this.assignments.raterStanding(this.assignments.db, task.id, raterId);
-    if (standing?.status === 'paused') return { done: true, reason: 'paused' };
+    const { held, paused } = await this.assignments.raterState(rater.id, task.id);
+    if (held) return { assignment: present(held, task) };
+    if (paused) return { done: true, reason: 'paused' };
 
+    this.announceExpired(await this.assignments.reclaimExpired(task.id));
     const quota = task.quota as Quota | null;
+    const lease = {
+      taskId: task.id,
+      raterId: rater.id,
+      order: task.assignment_order as AssignmentOrder,
+      leaseSeconds: task.lease_seconds,
+    };
     const quotaFilter: QuotaFilter | null = quota && { group: raterGroup(rater, quota), groups: quota.groups };
     const serveGold = task.gold_rate > 0 && Math.random() < task.gold_rate;
-    const outcome = await this.assignments.transaction(async (tx) => {
-      const expired = await this.assignments.reclaimExpired(tx, task.id);
-      const gold = serveGold ? await this.assignments.findUnseenGoldPair(tx, task.id, raterId) : undefined;
-      const pair =
-        gold ??
-        (await this.assignments.lockOpenPair(
-          tx,
-          { id: task.id, order: task.assignment_order as AssignmentOrder },
-          raterId,
-          quotaFilter,
-        ));
-      if (!pair) return { expired, lease: undefined };
-      const shownAFirst = chooseShownAFirst(await this.assignments.sideCounts(tx, pair.id));
-      const lease = await this.assignments.insertLease(tx, {
-        taskId: task.id,
-        pairId: pair.id,
-        raterId,
-        shownAFirst,
-        leaseSeconds: task.lease_seconds,
-        isGold: gold !== undefined,
-        // Gold checks take no slot, so they count toward no group either.
-        quotaGroup: gold ? null : (quotaFilter?.group ?? null),
-      });
-      return { expired, lease };
-    });
-    this.announceExpired(outcome.expired);
-    if (!outcome.lease) {
+    const leased =
+      (serveGold ? await this.assignments.leasePair({ ...lease, quota: null, gold: true }) : undefined) ??
+      (await this.assignments.leasePair({ ...lease, quota: quotaFilter, gold: false }));
+    if (!leased) {
       const complete = !(await this.assignments.hasIncompletePairs(task.id));
       return { done: true, reason: complete ? 'task_complete' : 'nothing_left_for_you' };
     }
     this.events.emit('leasesChanged', { taskId: task.id });
-    return { assignment: await this.present(outcome.lease, task) };
+    return { assignment: present(leased, task) };
   }
 
   async submit(
@@ -161,25 +140,25 @@ export class AssignmentService {
     request: SubmitJudgmentRequest,
   ): Promise<{ judgmentId: string; taskId: string; created: boolean }> {
     const result = await this.assignments.transaction(async (tx) => {
-      const lease = await this.assignments.lockAssignment(tx, request.assignmentId);
-      // Checked after the lock: a concurrent retry with the same key waits here, then finds the first one's judgment.
+      const lease = await this.assignments.lockLease(tx, request.assignmentId);
+      // Checked after the lock: a concurrent retry with the same key waits there, then finds the first one's judgment.
       const existing = await this.assignments.findJudgmentByKey(tx, request.key);
       if (existing) {
         if (existing.rater_id !== caller.id)
           throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
         return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined, paused: undefined };
       }
-      const own = this.requireOwnLease(lease, caller.id);
-      const task = (await this.tasks.findById(own.task_id, tx))!;
-      if (task.status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
-      if (!scaleChoices(task.scale_points).includes(request.choice)) {
+      const own = requireOwnLiveLease(lease, caller.id);
+      if (own.task_status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
+      const choices = scaleChoices(own.scale_points);
+      if (!choices.includes(request.choice)) {
         throw errors.validation(
-          `choice must be one of ${scaleChoices(task.scale_points).join(', ')} on this ${task.scale_points}-point scale.`,
-          [{ path: 'choice', message: `must be one of ${scaleChoices(task.scale_points).join(', ')}` }],
+          `choice must be one of ${choices.join(', ')} on this ${own.scale_points}-point scale.`,
+          [{ path: 'choice', message: `must be one of ${choices.join(', ')}` }],
         );
       }
       const preference = choiceToPreference(request.choice, own.shown_a_first);
-      const judgmentId = await this.assignments.insertJudgment(tx, {
+      const recorded = await this.assignments.recordJudgment(tx, {
         lease: own,
         key: request.key,
         choice: request.choice,
@@ -188,10 +167,9 @@ export class AssignmentService {
         flags: request.flags ?? [],
         timeMs: request.timeMs ?? null,
       });
-      const counts = await this.assignments.finishLease(tx, own, 'submitted');
-      const paused = own.is_gold ? await this.scoreGold(tx, task, own, preference) : undefined;
-      if (!own.is_gold) await this.applyAdaptiveRule(tx, task, own.pair_id, counts);
-      return { judgmentId, taskId: own.task_id, pairId: own.pair_id, paused };
+      const paused = own.is_gold ? await this.scoreGold(tx, own, preference) : undefined;
+      if (!own.is_gold) await this.applyAdaptiveRule(tx, own, recorded);
+      return { judgmentId: recorded.judgmentId, taskId: own.task_id, pairId: own.pair_id, paused };
     });
     if (result.pairId)
       this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
@@ -201,42 +179,39 @@ export class AssignmentService {
 
   /**
    * Adaptive redundancy: once a pair has its current target, it stops if its raters agree, and otherwise gets one
-   * more slot, up to maxJudgments. Runs under the pair's row lock (taken by finishLease), so concurrent judgments of
-   * one pair decide in turn.
+   * more slot, up to maxJudgments. Runs under the pair's row lock (taken by recordJudgment's update), so concurrent
+   * judgments of one pair decide in turn.
    */
-  private async applyAdaptiveRule(
-    tx: Tx,
-    task: TaskRow,
-    pairId: string,
-    counts: { judgmentCount: number; target: number },
-  ) {
-    if (task.min_judgments === null || task.max_judgments === null) return;
-    if (counts.judgmentCount < counts.target || counts.target >= task.max_judgments) return;
-    if (!ratersAgree(await this.assignments.preferenceSigns(tx, pairId))) {
-      await this.assignments.raiseTarget(tx, pairId, counts.target + 1);
+  private async applyAdaptiveRule(tx: Tx, lease: LockedLease, counts: { judgmentCount: number; target: number }) {
+    if (lease.min_judgments === null || lease.max_judgments === null) return;
+    if (counts.judgmentCount < counts.target || counts.target >= lease.max_judgments) return;
+    if (!ratersAgree(await this.assignments.preferenceSigns(tx, lease.pair_id))) {
+      await this.assignments.raiseTarget(tx, lease.pair_id, counts.target + 1);
     }
   }
 
   /** Scores a gold answer; pauses the rater in this task when their accuracy falls below the task's bar. */
-  private async scoreGold(tx: Tx, task: TaskRow, lease: LeaseView, preference: number) {
-    const { gold } = await this.assignments.goldOf(tx, lease.pair_id);
-    if (gold === null) return undefined;
+  private async scoreGold(tx: Tx, lease: LockedLease, preference: number) {
+    if (lease.gold === null) return undefined;
     const standing = await this.assignments.recordGoldAnswer(
       tx,
-      task.id,
+      lease.task_id,
       lease.rater_id,
-      matchesGold(gold, preference),
+      matchesGold(lease.gold, preference),
     );
     const accuracy = standing.gold_correct / standing.gold_answered;
-    const below =
-      task.gold_min_accuracy !== null &&
-      standing.gold_answered >= task.gold_min_answers &&
-      accuracy < task.gold_min_accuracy;
-    if (!below || standing.status === 'paused') return undefined;
-    const reason = `Gold accuracy ${(accuracy * 100).toFixed(0)}% over ${standing.gold_answered} checks is below ${(task.gold_min_accuracy! * 100).toFixed(0)}%.`;
-    await this.assignments.setRaterStatus(tx, task.id, lease.rater_id, 'paused', reason);
+    const bar = lease.gold_min_accuracy;
+    if (
+      bar === null ||
+      standing.gold_answered < lease.gold_min_answers ||
+      accuracy >= bar ||
+      standing.status === 'paused'
+    )
+      return undefined;
+    const reason = `Gold accuracy ${(accuracy * 100).toFixed(0)}% over ${standing.gold_answered} checks is below ${(bar * 100).toFixed(0)}%.`;
+    await this.assignments.setRaterStatus(tx, lease.task_id, lease.rater_id, 'paused', reason);
     return {
-      taskId: task.id,
+      taskId: lease.task_id,
       raterId: lease.rater_id,
       goldAccuracy: accuracy,
       goldAnswered: standing.gold_answered,
@@ -259,10 +234,10 @@ export class AssignmentService {
 
   async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<void> {
     const taskId = await this.assignments.transaction(async (tx) => {
-      const lease = await this.assignments.lockAssignment(tx, request.assignmentId);
+      const lease = await this.assignments.lockLease(tx, request.assignmentId);
       if (lease && lease.rater_id === caller.id && lease.status === 'skipped') return undefined; // a retried skip
-      const own = this.requireOwnLease(lease, caller.id);
-      await this.assignments.finishLease(tx, own, 'skipped', request.reason?.trim() || undefined);
+      const own = requireOwnLiveLease(lease, caller.id);
+      await this.assignments.recordSkip(tx, own, request.reason?.trim() || null);
       return own.task_id;
     });
     if (taskId) this.events.emit('leasesChanged', { taskId });
@@ -270,7 +245,7 @@ export class AssignmentService {
 
   /** Any node calls this on a timer: expiry needs no single owner, and each lease is reclaimed exactly once. */
   async reclaimExpiredLeases(): Promise<number> {
-    const expired = await this.assignments.transaction((tx) => this.assignments.reclaimExpired(tx));
+    const expired = await this.assignments.reclaimExpired();
     this.announceExpired(expired);
     return expired.length;
   }
@@ -281,39 +256,41 @@ export class AssignmentService {
     for (const taskId of new Set(expired.map((e) => e.task_id))) this.events.emit('leasesChanged', { taskId });
   }
 
-  private requireOwnLease(lease: LeaseView | undefined, raterId: string): LeaseView {
-    if (!lease || lease.rater_id !== raterId) throw errors.notFound('That assignment');
-    if (lease.status === 'submitted')
-      throw new AppError('already_judged', 'This assignment was already judged; ask for the next one.');
-    if (lease.status === 'skipped')
-      throw new AppError('already_judged', 'This assignment was skipped; ask for the next one.');
-    if (!lease.live) {
-      throw new AppError(
-        'lease_expired',
-        'The time for this assignment ran out and the pair went back to the pool; ask for the next one.',
-      );
-    }
-    return lease;
-  }
-
   private async requireRater(id: string): Promise<UserRow> {
     const rater = await this.users.findById(id);
     if (!rater || rater.status !== 'active') throw errors.unauthorized('Your account is not active.');
     return rater;
   }
+}
 
-  private async present(lease: LeaseView, task: TaskRow): Promise<Assignment> {
-    const pair = await this.assignments.findPair(this.assignments.db, lease.pair_id);
-    const [left, right] = lease.shown_a_first ? [pair.response_a, pair.response_b] : [pair.response_b, pair.response_a];
-    return {
-      id: lease.id,
-      taskId: task.id,
-      instructions: task.instructions,
-      prompt: pair.prompt as Prompt,
-      left: { text: left },
-      right: { text: right },
-      scale: { points: task.scale_points },
-      expiresAt: lease.expires_at.toISOString(),
-    };
+function requireOwnLiveLease(lease: LockedLease | undefined, raterId: string): LockedLease {
+  if (!lease || lease.rater_id !== raterId) throw errors.notFound('That assignment');
+  if (lease.status === 'submitted')
+    throw new AppError('already_judged', 'This assignment was already judged; ask for the next one.');
+  if (lease.status === 'skipped')
+    throw new AppError('already_judged', 'This assignment was skipped; ask for the next one.');
+  if (!lease.live) {
+    throw new AppError(
+      'lease_expired',
+      'The time for this assignment ran out and the pair went back to the pool; ask for the next one.',
+    );
   }
+  return lease;
+}
+
+/** What a rater sees: sides, never the A/B labels or model names. */
+function present(lease: LeaseWithPair, task: TaskRow): Assignment {
+  const [left, right] = lease.shown_a_first
+    ? [lease.response_a, lease.response_b]
+    : [lease.response_b, lease.response_a];
+  return {
+    id: lease.id,
+    taskId: task.id,
+    instructions: task.instructions,
+    prompt: lease.prompt as Prompt,
+    left: { text: left },
+    right: { text: right },
+    scale: { points: task.scale_points },
+    expiresAt: lease.expires_at.toISOString(),
+  };
 }
