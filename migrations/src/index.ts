@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as initial from './2026-11-25T0000_initial.js';
 import * as assignmentEngine from './2026-11-25T0100_assignment_engine.js';
 import * as socketIoAdapter from './2026-11-25T0200_socket_io_adapter.js';
+import * as judgmentChain from './2026-11-25T0300_judgment_chain.js';
 
 /** Every migration, in order. A static list keeps src and dist runs identical (no directory scanning). */
 export const migrations: Record<string, Migration> = {
   '2026-11-25T0000_initial': initial,
   '2026-11-25T0100_assignment_engine': assignmentEngine,
   '2026-11-25T0200_socket_io_adapter': socketIoAdapter,
+  '2026-11-25T0300_judgment_chain': judgmentChain,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -24,17 +24,22 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { ExportRepository } from './modules/exports/export.repository.js';
 import { exportRoutes } from './modules/exports/export.routes.js';
 import { ExportService } from './modules/exports/export.service.js';
+import { JudgmentChainRepository, startSealer } from './modules/exports/judgment-chain.repository.js';
 import { PairRepository } from './modules/pairs/pair.repository.js';
 import { pairRoutes } from './modules/pairs/pair.routes.js';
 import { PairService } from './modules/pairs/pair.service.js';
 import { ProgressRepository } from './modules/progress/progress.repository.js';
 import { ProgressService } from './modules/progress/progress.service.js';
+import { QualityRepository } from './modules/quality/quality.repository.js';
+import { qualityRoutes } from './modules/quality/quality.routes.js';
+import { QualityService } from './modules/quality/quality.service.js';
 import { TaskRepository } from './modules/tasks/task.repository.js';
 import { taskRoutes } from './modules/tasks/task.routes.js';
 import { TaskService } from './modules/tasks/task.service.js';
 import { UserRepository } from './modules/users/user.repository.js';
 import { userRoutes } from './modules/users/user.routes.js';
 import { UserService } from './modules/users/user.service.js';
+import { attachSocketAdapter } from './realtime/adapter.js';
 import { registerRatingHandlers } from './realtime/handlers.js';
 import { createIo, type AnchorServer } from './realtime/io.js';
 import { startNotifier } from './realtime/notifier.js';
@@ -42,7 +47,7 @@ import { startNotifier } from './realtime/notifier.js';
 export interface AppDeps {
   config: Config;
   db: Database;
-  /** The pool behind `db`, for what kysely cannot do (streaming COPY). */
+  /** The pool behind `db`, for what kysely cannot do (streaming COPY, the socket adapter's NOTIFY). */
   pool: pg.Pool;
   logger: Logger;
 }
@@ -54,6 +59,7 @@ export function createServices(db: Database, pool: pg.Pool, config: Config, even
   const users = new UserRepository(db);
   const tasks = new TaskRepository(db);
   const auth: AuthService = new AuthService(new AuthRepository(db), users, config.sessionDays);
+  const chain = new JudgmentChainRepository(db);
   return {
     events,
     auth,
@@ -62,7 +68,9 @@ export function createServices(db: Database, pool: pg.Pool, config: Config, even
     pairs: new PairService(new PairRepository(db), events),
     assignments: new AssignmentService(new AssignmentRepository(db), tasks, users, events),
     progress: new ProgressService(new ProgressRepository(db)),
-    exports: new ExportService(new ExportRepository(db, pool)),
+    quality: new QualityService(new QualityRepository(db)),
+    chain,
+    exports: new ExportService(new ExportRepository(db, pool), chain),
   };
 }
 
@@ -101,6 +109,7 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   api.use(pairRoutes(services.pairs, services.tasks, config.importMaxBytes));
   api.use(exportRoutes(services.exports, services.tasks));
   api.use(taskRoutes(services.tasks, services.progress));
+  api.use(qualityRoutes(services.quality, services.tasks));
   api.use(assignmentRoutes(services.assignments));
   api.use(notFoundHandler);
   app.use('/api', api);
@@ -118,6 +127,8 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
 
   const httpServer = createServer(app);
   const io = createIo(httpServer, services.auth, config.publicOrigins);
+  // Room emits reach sockets on every node sharing the database (README: "Running several nodes").
+  const adapter = attachSocketAdapter(io, { kind: config.socketAdapter, pool, redisUrl: config.redisUrl, logger });
   registerRatingHandlers(io, services.assignments, logger);
   const stopNotifier = startNotifier(io, events, services.progress, logger);
 
@@ -125,6 +136,8 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
     services.assignments.reclaimExpiredLeases().catch((err: unknown) => logger.warn({ err }, 'lease sweep failed'));
   }, LEASE_SWEEP_MS);
   sweep.unref();
+  // Seals committed judgments into their task's hash chain (modules/exports/judgment-chain.repository.ts).
+  const stopSealer = startSealer(services.chain, logger);
 
   return {
     httpServer,
@@ -132,9 +145,11 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
     services,
     async close() {
       clearInterval(sweep);
+      await stopSealer();
       stopNotifier();
-      io.emit('session:ended', { reason: 'shutdown' });
-      await io.close(); // also closes the HTTP server and waits for in-flight requests
+      io.local.emit('session:ended', { reason: 'shutdown' }); // this node's sockets: the other nodes keep running
+      await io.close(); // also closes the adapter and the HTTP server, and waits for in-flight requests
+      await adapter.close();
     },
   };
 }

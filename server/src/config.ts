@@ -25,6 +25,9 @@ const envSchema = z.object({
     .default(100 * 1024 * 1024),
   ANCHOR_SEED_DEMO: z.enum(['true', 'false']).default('true'),
   ANCHOR_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** How socket.io nodes reach each other's sockets: through PostgreSQL (default), Redis, or not at all. */
+  ANCHOR_SOCKET_ADAPTER: z.enum(['postgres', 'redis', 'none']).optional(),
+  REDIS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -41,6 +44,9 @@ export type Config = Readonly<{
   importMaxBytes: number;
   seedDemo: boolean;
   dbPoolSize: number;
+  /** How room emits reach other nodes' sockets: `postgres` LISTEN/NOTIFY, `redis` pub/sub, or `none` (one node). */
+  socketAdapter: 'postgres' | 'redis' | 'none';
+  redisUrl: string | undefined;
   logLevel: string;
 }>;
 
@@ -51,6 +57,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid environment: ${problems}`);
   }
   const e = parsed.data;
+  // Setting REDIS_URL is asking for Redis; otherwise PostgreSQL, which every node has anyway.
+  const socketAdapter = e.ANCHOR_SOCKET_ADAPTER ?? (e.REDIS_URL ? 'redis' : 'postgres');
+  if (socketAdapter === 'redis' && !e.REDIS_URL) {
+    throw new Error('Invalid environment: ANCHOR_SOCKET_ADAPTER is redis, so REDIS_URL must say which Redis to use.');
+  }
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -67,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: e.ANCHOR_IMPORT_MAX_BYTES,
     seedDemo: e.ANCHOR_SEED_DEMO === 'true',
     dbPoolSize: e.ANCHOR_DB_POOL_SIZE,
+    socketAdapter,
+    redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
   });
 }

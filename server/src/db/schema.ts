@@ -49,6 +49,8 @@ export interface Assignments {
 
 export interface Judgments {
   assignment_id: string;
+  chain_hash: string | null;
+  chain_index: number | null;
   choice: number;
   created_at: Generated<Timestamp>;
   flags: Generated<string[]>;
@@ -89,6 +91,12 @@ export interface Sessions {
   expires_at: Timestamp;
   id: string;
   user_id: string;
+}
+
+export interface SocketIoAttachments {
+  created_at: Generated<Timestamp>;
+  id: Generated<number>;
+  payload: Buffer;
 }
 
 export interface TaskRaters {
@@ -143,6 +151,7 @@ export interface DB {
   judgments: Judgments;
   pairs: Pairs;
   sessions: Sessions;
+  socket_io_attachments: SocketIoAttachments;
   task_raters: TaskRaters;
   tasks: Tasks;
   users: Users;

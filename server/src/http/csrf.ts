@@ -11,6 +11,21 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function originAllowed(req: IncomingMessage, publicOrigins: readonly string[]): boolean {
   const origin = req.headers.origin;
   if (!origin) return false;
+  return originMatches(origin, req, publicOrigins);
+}
+
+/**
+ * For the socket handshake. Browsers send no Origin on a same-origin GET, which is how socket.io's long-polling
+ * transport opens, but they do send `Sec-Fetch-Site: same-origin`, which a page on another site cannot forge. (The
+ * WebSocket transport always carries Origin.) Without either, a cookie handshake is refused.
+ */
+export function handshakeOriginAllowed(req: IncomingMessage, publicOrigins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin) return originMatches(origin, req, publicOrigins);
+  return req.headers['sec-fetch-site'] === 'same-origin';
+}
+
+function originMatches(origin: string, req: IncomingMessage, publicOrigins: readonly string[]): boolean {
   if (publicOrigins.includes(origin)) return true;
   try {
     return new URL(origin).host === req.headers.host;

@@ -2,7 +2,7 @@
  * Krippendorff's alpha from a coincidence matrix (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability").
  * The matrix is built where the data lives (SQL for tasks, `coincidences()` for tests); this module is pure.
  */
-export type Metric = 'nominal' | 'ordinal' | 'interval';
+export type Metric = 'nominal' | 'ordinal' | 'interval' | 'ratio';
 
 /** o[c][k] for the sorted distinct values; entries count pairable value pairs (each unit weighted 1/(m_u − 1)). */
 export interface Coincidences {
@@ -45,6 +45,14 @@ export function unitsFromReliabilityData(data: ReadonlyArray<ReadonlyArray<numbe
   return out;
 }
 
+/** α straight from rater-major reliability data (rows = raters, columns = units, null = missing). */
+export function alphaFromReliabilityData(
+  data: ReadonlyArray<ReadonlyArray<number | null>>,
+  metric: Metric,
+): number | null {
+  return krippendorffAlpha(coincidences(unitsFromReliabilityData(data)), metric);
+}
+
 /** α = 1 − D_o / D_e; null when it is undefined (fewer than two pairable values, or no variation at all). */
 export function krippendorffAlpha({ values, o }: Coincidences, metric: Metric): number | null {
   const n_c = o.map((row) => row.reduce((a, b) => a + b, 0));
@@ -69,6 +77,12 @@ function distance(values: number[], n_c: number[], metric: Metric): (c: number, 
       return (c, k) => (c === k ? 0 : 1);
     case 'interval':
       return (c, k) => (values[c]! - values[k]!) ** 2;
+    case 'ratio':
+      // For non-negative values only (a ratio scale has a true zero).
+      return (c, k) => {
+        const sum = values[c]! + values[k]!;
+        return sum === 0 ? 0 : ((values[c]! - values[k]!) / sum) ** 2;
+      };
     case 'ordinal':
       return (c, k) => {
         const [lo, hi] = c <= k ? [c, k] : [k, c];

@@ -3,7 +3,7 @@ import { Server, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@anchor/shared';
 import type { AuthUser, AuthMethod } from '../http/locals.js';
 import { readCredentials, resolveCaller } from '../http/authenticate.js';
-import { originAllowed } from '../http/csrf.js';
+import { handshakeOriginAllowed } from '../http/csrf.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 
 export interface SocketData {
@@ -29,7 +29,7 @@ export function createIo(httpServer: HttpServer, auth: AuthService, publicOrigin
     try {
       const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
       const sessionSecret = token ? undefined : readCredentials(socket.request).sessionSecret;
-      if (sessionSecret && !originAllowed(socket.request, publicOrigins)) {
+      if (sessionSecret && !handshakeOriginAllowed(socket.request, publicOrigins)) {
         return next(new Error('This connection came from another site, so it was refused.'));
       }
       const caller = await resolveCaller(

@@ -19,9 +19,14 @@ export class LoginThrottle {
     if (blocked.length > 0) {
       const waitMs = Math.max(...blocked.map(({ res }) => (res as RateLimiterRes).msBeforeNext));
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new AppError('rate_limited', `Too many failed sign-ins; wait ${Math.ceil(seconds / 60)} minute(s) and try again.`, undefined, {
-        'Retry-After': String(seconds),
-      });
+      throw new AppError(
+        'rate_limited',
+        `Too many failed sign-ins; wait ${Math.ceil(seconds / 60)} minute(s) and try again.`,
+        undefined,
+        {
+          'Retry-After': String(seconds),
+        },
+      );
     }
   }
 

@@ -20,7 +20,7 @@ export function exportRoutes(exports: ExportService, tasks: TaskService): Router
     handle({ params: idParams, query: exportQuery }, async ({ params, query, res }) => {
       const task = await tasks.getRow(params.id);
       const file = exports.file(task, query.format);
-      const body = await exports.stream(task.id, query.format);
+      const body = await exports.stream(task.id, query.format, query.filters);
       res.setHeader('Content-Type', file.contentType);
       res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
       res.setHeader('Cache-Control', 'no-store');
@@ -40,7 +40,20 @@ export function exportRoutes(exports: ExportService, tasks: TaskService): Router
     '/tasks/:id/export/manifest',
     handle({ params: idParams, query: exportQuery }, async ({ params, query, res }) => {
       const task = await tasks.getRow(params.id);
-      res.json({ manifest: await exports.manifest(task.id, query.format) });
+      res.json({ manifest: await exports.manifest(task, query.format, query.filters) });
+    }),
+  );
+
+  router.get(
+    '/tasks/:id/export/card',
+    handle({ params: idParams, query: exportQuery }, async ({ params, query, res }) => {
+      const task = await tasks.getRow(params.id);
+      const manifest = await exports.manifest(task, query.format, query.filters);
+      res.setHeader('Content-Type', 'text/markdown; charset=utf-8');
+      res.setHeader('Content-Disposition', 'attachment; filename="README.md"');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.send(manifest.datasetCard);
     }),
   );
   return router;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { pairInput, type PairInput } from '@anchor/shared';
-import { issuesToDetails } from '../../lib/validation.js';
+import { friendlyError, issuesToDetails, summarise } from '../../lib/validation.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
 export type ParsedLine = { line: number; pair: PairInput & { externalId: string } } | { line: number; error: string };
@@ -27,15 +27,8 @@ function withExternalId(pair: PairInput): PairInput & { externalId: string } {
 }
 
 function validate(line: number, candidate: unknown): ParsedLine {
-  const result = pairInput.safeParse(candidate);
-  if (!result.success) {
-    return {
-      line,
-      error: issuesToDetails(result.error)
-        .map((d) => `${d.path} ${d.message}`)
-        .join('; '),
-    };
-  }
+  const result = pairInput.safeParse(candidate, { error: friendlyError });
+  if (!result.success) return { line, error: summarise(issuesToDetails(result.error)) };
   return { line, pair: withExternalId(result.data) };
 }
 
@@ -50,7 +43,7 @@ export async function* parseJsonLines(input: Readable): AsyncGenerator<ParsedLin
     try {
       candidate = JSON.parse(text);
     } catch {
-      yield { line, error: 'is not valid JSON' };
+      yield { line, error: 'This line is not valid JSON.' };
       continue;
     }
     yield validate(line, candidate);

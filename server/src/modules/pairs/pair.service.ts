@@ -22,7 +22,11 @@ export class PairService {
    * Streams the body line by line into batched inserts inside one transaction: valid lines go in, invalid ones are
    * reported by number, and a body cut short (or too large) rolls everything back, so no import is half-applied.
    */
-  async import(task: { id: string; judgments_per_pair: number; min_judgments: number | null }, format: ImportFormat, body: Readable): Promise<ImportResult> {
+  async import(
+    task: { id: string; judgments_per_pair: number; min_judgments: number | null },
+    format: ImportFormat,
+    body: Readable,
+  ): Promise<ImportResult> {
     const taskId = task.id;
     const target = task.min_judgments ?? task.judgments_per_pair;
     const parse = format === 'csv' ? parseCsvPairs : parseJsonLines;
@@ -40,7 +44,7 @@ export class PairService {
         if ('error' in parsed) {
           errorCount++;
           if (errorsFound.length < MAX_REPORTED_ERRORS)
-            errorsFound.push({ line: parsed.line, message: `Line ${parsed.line}: ${parsed.error}` });
+            errorsFound.push({ line: parsed.line, message: parsed.error });
           continue;
         }
         total++;

@@ -31,7 +31,12 @@ export class ProgressRepository {
       .where('expires_at', '>', sql<Date>`now()`)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    return { pairs: row.pairs, judgments: Number(row.judgments), completePairs: row.completePairs, activeLeases: leases.n };
+    return {
+      pairs: row.pairs,
+      judgments: Number(row.judgments),
+      completePairs: row.completePairs,
+      activeLeases: leases.n,
+    };
   }
 
   async goldJudgments(taskId: string): Promise<number> {
@@ -70,7 +75,12 @@ export class ProgressRepository {
       FROM jsonb_each_text(${JSON.stringify(groups)}::jsonb) g
       LEFT JOIN per_pair pp ON pp.quota_group = g.key
       GROUP BY g.key ORDER BY g.key`.execute(this.db);
-    return result.rows.map((r) => ({ group: r.group, required: groups[r.group]!, pairsMet: r.pairs_met, judgments: r.judgments }));
+    return result.rows.map((r) => ({
+      group: r.group,
+      required: groups[r.group]!,
+      pairsMet: r.pairs_met,
+      judgments: r.judgments,
+    }));
   }
 
   /** Judgments a fixed maxJudgments per pair would have cost beyond what the complete pairs actually took. */
@@ -80,7 +90,9 @@ export class ProgressRepository {
       .where('task_id', '=', taskId)
       .where('gold', 'is', null)
       .select([
-        sql<number>`coalesce(sum(${maxJudgments}::int - judgment_count) FILTER (WHERE judgment_count >= target), 0)::int`.as('saved'),
+        sql<number>`coalesce(sum(${maxJudgments}::int - judgment_count) FILTER (WHERE judgment_count >= target), 0)::int`.as(
+          'saved',
+        ),
         sql<number>`(count(*) * ${maxJudgments}::int)::int`.as('fixedMaximum'),
       ])
       .executeTakeFirstOrThrow();

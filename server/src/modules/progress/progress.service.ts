@@ -12,7 +12,18 @@ export class ProgressService {
   async stats(task: { id: string; quota: unknown; max_judgments: number | null }): Promise<TaskStats> {
     const taskId = task.id;
     const quota = task.quota as Quota | null;
-    const [counts, summary, skips, preferences, ordinal, nominal, goldJudgments, pausedRaters, quotaCoverage, adaptive] = await Promise.all([
+    const [
+      counts,
+      summary,
+      skips,
+      preferences,
+      ordinal,
+      nominal,
+      goldJudgments,
+      pausedRaters,
+      quotaCoverage,
+      adaptive,
+    ] = await Promise.all([
       this.progress.counts(taskId),
       this.progress.judgmentSummary(taskId),
       this.progress.skips(taskId),

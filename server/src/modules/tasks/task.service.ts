@@ -1,4 +1,10 @@
-import { taskSettingsProblems, type createTaskBody, type PatchTaskBody, type Task, type TaskStatus } from '@anchor/shared';
+import {
+  taskSettingsProblems,
+  type createTaskBody,
+  type PatchTaskBody,
+  type Task,
+  type TaskStatus,
+} from '@anchor/shared';
 import type { z } from 'zod';
 import { errors } from '../../errors.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
@@ -75,7 +81,10 @@ export class TaskService {
     };
     const problems = taskSettingsProblems(merged);
     if (problems.length > 0) {
-      throw errors.validation(`These settings do not fit together: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`, problems);
+      throw errors.validation(
+        `These settings do not fit together: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`,
+        problems,
+      );
     }
     const row = await this.tasks.update(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),

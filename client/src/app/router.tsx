@@ -1,0 +1,66 @@
+import { lazy } from 'react';
+import { Navigate, Route, Routes, useParams } from 'react-router';
+import { EmptyState } from '@/components/ui';
+import { RequireAdmin, RequireAuth } from '@/features/auth/require-auth';
+import { SignInPage } from '@/features/auth/sign-in-page';
+import { useCurrentUser } from '@/features/auth/use-me';
+import { JudgingPage } from '@/features/rating/judging-page';
+import { RaterHomePage } from '@/features/rating/rater-home-page';
+import type * as AdminRoutes from './admin-routes';
+import { AppLayout } from './app-layout';
+
+// One dynamic import shared by every admin page, so they form a single chunk that only admins fetch.
+const loadAdminRoutes = () => import('./admin-routes');
+function lazyAdminRoute(name: keyof typeof AdminRoutes) {
+  return lazy(async () => ({ default: (await loadAdminRoutes())[name] }));
+}
+const TaskListRoute = lazyAdminRoute('TaskListRoute');
+const CreateTaskRoute = lazyAdminRoute('CreateTaskRoute');
+const TaskDetailRoute = lazyAdminRoute('TaskDetailRoute');
+const RatersRoute = lazyAdminRoute('RatersRoute');
+
+/** "/" is the rater home for raters and the task list for admins. */
+function HomeRoute() {
+  const user = useCurrentUser();
+  return user.role === 'admin' ? <Navigate to="/admin/tasks" replace /> : <RaterHomePage />;
+}
+
+function JudgingRoute() {
+  const { taskId = '' } = useParams();
+  return <JudgingPage key={taskId} taskId={taskId} />;
+}
+
+function NotFoundRoute() {
+  return (
+    <EmptyState title="Page not found">
+      <p>The address may be mistyped, or the page has moved. Use the menu above to go on.</p>
+    </EmptyState>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<SignInPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppLayout />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<HomeRoute />} />
+        <Route path="rate" element={<RaterHomePage />} />
+        <Route path="rate/:taskId" element={<JudgingRoute />} />
+        <Route path="admin" element={<RequireAdmin />}>
+          <Route index element={<Navigate to="tasks" replace />} />
+          <Route path="tasks" element={<TaskListRoute />} />
+          <Route path="tasks/new" element={<CreateTaskRoute />} />
+          <Route path="tasks/:id" element={<TaskDetailRoute />} />
+          <Route path="raters" element={<RatersRoute />} />
+        </Route>
+        <Route path="*" element={<NotFoundRoute />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const apiServer = 'http://localhost:3000';
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: {
+    alias: {
+      // The shared contract is consumed from source, so the client needs no build of shared/.
+      '@anchor/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)),
+      // Cross-folder imports (lib/, components/, features/) go through `@/`; relative paths stay within a folder.
+      '@': fileURLToPath(new URL('./src', import.meta.url)),
+    },
+  },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  server: {
+    proxy: {
+      '/api': apiServer,
+      '/socket.io': { target: apiServer, ws: true },
+      '/healthz': apiServer,
+      '/readyz': apiServer,
+    },
+  },
+});

@@ -1,0 +1,204 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/database.js';
+import {
+  ChainVerifier,
+  genesisHash,
+  nextChainHash,
+  type ChainVerification,
+  type StoredLink,
+} from './judgment-chain.js';
+
+/**
+ * Advisory-lock namespace of the sealer (the first key of the two-key form), so that its per-task lock cannot collide
+ * with another feature's single-key advisory lock on hashtext(task id). Two tasks whose ids hash alike only share a
+ * lock: one waits a tick.
+ */
+const CHAIN_LOCK_NAMESPACE = 20_261_125;
+/** Judgments sealed per transaction: bounds the memory and the lock time of one step. */
+const SEAL_BATCH = 2_000;
+const VERIFY_BATCH = 5_000;
+
+interface LinkRow {
+  id: string;
+  pair_id: string;
+  rater_id: string;
+  preference: number;
+  choice: number;
+  shown_a_first: boolean;
+  rationale: string | null;
+  flags: string[];
+  time_ms: number | null;
+  created_at: string;
+  chain_index: number | null;
+  chain_hash: string | null;
+}
+
+/** The chained fields, with created_at as text to the microsecond (a JS Date would drop the microseconds). */
+const linkColumns = sql`id, pair_id, rater_id, preference, choice, shown_a_first, rationale, flags, time_ms,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, chain_index, chain_hash`;
+
+function chained(row: LinkRow) {
+  return {
+    id: row.id,
+    pairId: row.pair_id,
+    raterId: row.rater_id,
+    preference: row.preference,
+    choice: row.choice,
+    shownAFirst: row.shown_a_first,
+    rationale: row.rationale,
+    flags: row.flags,
+    timeMs: row.time_ms,
+    createdAt: row.created_at,
+  };
+}
+
+export interface ChainHead {
+  /** The last sealed judgment's hash, or the genesis hash of a task with none. */
+  head: string;
+  /** Sealed judgments: the chain's length. */
+  judgments: number;
+}
+
+/**
+ * Seals committed judgments into their task's hash chain, after the fact: the judgment insert path stays as it is
+ * (no per-task serialisation of raters' submits). Any number of nodes may run the sealer; a per-task advisory lock
+ * makes one of them append at a time, and the unique (task_id, chain_index) index would refuse a double append.
+ */
+export class JudgmentChainRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Seals every task's unsealed judgments (or one task's). In the background (`wait` false) a task whose lock another
+   * node holds is skipped until the next tick; an export (`wait` true) waits for the lock, so that it includes every
+   * judgment committed before it started. Returns the number sealed.
+   */
+  async sealPending(options: { taskId?: string; wait?: boolean } = {}): Promise<number> {
+    const taskIds = options.taskId
+      ? [options.taskId]
+      : (
+          await sql<{ task_id: string }>`
+            SELECT DISTINCT task_id FROM judgments WHERE chain_index IS NULL ORDER BY task_id`.execute(this.db)
+        ).rows.map((r) => r.task_id);
+    let sealed = 0;
+    for (const taskId of taskIds) {
+      for (;;) {
+        const n = await this.sealBatch(taskId, options.wait ?? false);
+        sealed += Math.max(n, 0);
+        if (n < SEAL_BATCH) break; // drained, or skipped (-1: locked elsewhere)
+      }
+    }
+    return sealed;
+  }
+
+  /** Appends up to SEAL_BATCH unsealed judgments of a task, in `seq` order; −1 when another sealer holds the task. */
+  private sealBatch(taskId: string, wait: boolean): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const lockKey = sql`${CHAIN_LOCK_NAMESPACE}::int4, hashtext(${taskId}::text)`;
+      if (wait) await sql`SELECT pg_advisory_xact_lock(${lockKey})`.execute(tx);
+      else {
+        const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${lockKey}) AS locked`.execute(
+          tx,
+        );
+        if (!rows[0]?.locked) return -1;
+      }
+      const pending = await sql<LinkRow>`
+        SELECT ${linkColumns} FROM judgments
+        WHERE task_id = ${taskId} AND chain_index IS NULL
+        ORDER BY seq LIMIT ${SEAL_BATCH}`.execute(tx);
+      if (pending.rows.length === 0) return 0;
+      const head = await headOf(tx, taskId);
+      let previous = head.head;
+      let index = head.judgments;
+      const ids: string[] = [];
+      const indexes: number[] = [];
+      const hashes: string[] = [];
+      for (const row of pending.rows) {
+        previous = nextChainHash(previous, chained(row));
+        ids.push(row.id);
+        indexes.push(index++);
+        hashes.push(previous);
+      }
+      const updated = await sql`
+        UPDATE judgments j SET chain_index = v.chain_index, chain_hash = v.chain_hash
+        FROM unnest(${ids}::uuid[], ${indexes}::int8[], ${hashes}::text[]) AS v(id, chain_index, chain_hash)
+        WHERE j.id = v.id AND j.chain_index IS NULL`.execute(tx);
+      if (Number(updated.numAffectedRows) !== ids.length) throw new Error('The judgment chain changed while sealing.');
+      return ids.length;
+    });
+  }
+
+  head(taskId: string): Promise<ChainHead> {
+    return headOf(this.db, taskId);
+  }
+}
+
+async function headOf(db: Database, taskId: string): Promise<ChainHead> {
+  const { rows } = await sql<{ chain_index: number; chain_hash: string }>`
+    SELECT chain_index, chain_hash FROM judgments
+    WHERE task_id = ${taskId} AND chain_index IS NOT NULL
+    ORDER BY chain_index DESC LIMIT 1`.execute(db);
+  const last = rows[0];
+  return last ? { head: last.chain_hash, judgments: last.chain_index + 1 } : { head: genesisHash(taskId), judgments: 0 };
+}
+
+/**
+ * Recomputes a task's chain from the judgments as they are now, in batches (bounded memory), and reports the first
+ * broken index. `expectHead`: a head from an earlier manifest, which must still occur in the chain.
+ */
+export async function verifyChain(
+  db: Database,
+  taskId: string,
+  options: { expectHead?: string } = {},
+): Promise<ChainVerification> {
+  const verifier = new ChainVerifier(taskId, options.expectHead?.toLowerCase());
+  let after = -1;
+  for (;;) {
+    const { rows } = await sql<LinkRow>`
+      SELECT ${linkColumns} FROM judgments
+      WHERE task_id = ${taskId} AND chain_index IS NOT NULL AND chain_index > ${after}
+      ORDER BY chain_index LIMIT ${VERIFY_BATCH}`.execute(db);
+    let intact = true;
+    for (const row of rows) {
+      const link: StoredLink = { ...chained(row), chainIndex: row.chain_index!, chainHash: row.chain_hash! };
+      if (!verifier.push(link)) {
+        intact = false;
+        break;
+      }
+    }
+    if (!intact || rows.length < VERIFY_BATCH) break;
+    after = rows.at(-1)!.chain_index!;
+  }
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*) AS n FROM judgments WHERE task_id = ${taskId} AND chain_index IS NULL`.execute(db);
+  return verifier.result(rows[0]?.n ?? 0);
+}
+
+/**
+ * Runs the sealer every `intervalMs` (one run at a time), logging failures. `stop()` ends the timer and waits for a
+ * run in progress, so the database can be closed right after.
+ */
+export function startSealer(
+  chain: JudgmentChainRepository,
+  logger: Logger,
+  intervalMs = 1000,
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = chain
+      .sealPending()
+      .then(
+        () => undefined,
+        (err: unknown) => logger.warn({ err }, 'sealing judgments failed'),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
