@@ -94,9 +94,10 @@ export function dawidSkene(obs: Observations, options: DawidSkeneOptions): Dawid
   const eStep = (pi: Float64Array, theta: Float64Array) => {
     const logL = new Float64Array(items * K);
     for (let i = 0; i < items; i++) for (let k = 0; k < K; k++) logL[i * K + k] = Math.log(pi[k]!);
+    const logTheta = theta.map(Math.log); // once per round, not once per observation
     for (let o = 0; o < n; o++) {
       const base = obs.worker[o]! * K * K;
-      for (let k = 0; k < K; k++) logL[obs.item[o]! * K + k]! += Math.log(theta[base + k * K + obs.label[o]!]!);
+      for (let k = 0; k < K; k++) logL[obs.item[o]! * K + k]! += logTheta[base + k * K + obs.label[o]!]!;
     }
     const next = new Float64Array(items * K);
     for (let i = 0; i < items; i++) {

@@ -44,7 +44,11 @@ const looRow = (r: LeaveOneOutCounts): LeaveOneOutRow => ({
 
 function byKey<T extends { group: string }>(rows: readonly T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
-  for (const row of rows) map.set(row.group, [...(map.get(row.group) ?? []), row]);
+  for (const row of rows) {
+    const list = map.get(row.group);
+    if (list) list.push(row);
+    else map.set(row.group, [row]);
+  }
   return map;
 }
 
@@ -155,7 +159,11 @@ export class QualityService {
       classes: DAWID_SKENE_CLASSES.length,
     });
     const looByRater = new Map<string, LeaveOneOutRow[]>();
-    for (const r of data.leaveOneOut) looByRater.set(r.rater_id, [...(looByRater.get(r.rater_id) ?? []), looRow(r)]);
+    for (const r of data.leaveOneOut) {
+      const list = looByRater.get(r.rater_id);
+      if (list) list.push(looRow(r));
+      else looByRater.set(r.rater_id, [looRow(r)]);
+    }
     const ordinalByGroup = byKey(data.groupOrdinal);
     const nominalByGroup = byKey(data.groupNominal);
 
