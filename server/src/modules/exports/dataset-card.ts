@@ -23,7 +23,8 @@ type CardManifest = Omit<ExportManifest, 'datasetCard'>;
 
 const describe: Record<ExportFormat, string> = {
   dpo: 'Preference pairs in TRL’s format: `prompt`, `chosen`, `rejected` (strings, or message lists for conversations), one row per decided pair.',
-  reward: 'Preference pairs for reward modelling: the dpo rows with a `margin` ≥ 0 giving the strength of the preference.',
+  reward:
+    'Preference pairs for reward modelling: the dpo rows with a `margin` ≥ 0 giving the strength of the preference.',
   kto: 'Unpaired preference data in TRL’s KTO format: `prompt`, `completion`, `label` (true for the chosen completion, false for the rejected one).',
   openai:
     'OpenAI preference fine-tuning rows: `input.messages`, `preferred_output`, `non_preferred_output`, one per decided pair.',
@@ -93,7 +94,12 @@ function filtersText(m: CardManifest): string[] {
 export function datasetCard(task: CardTask, manifest: CardManifest, filename: string): string {
   const m = manifest;
   const languages = Object.keys(m.raters.byLanguage).map((l) => l.toLowerCase());
-  const tags = ['human-feedback', 'preference', 'rlhf', m.format === 'parquet' || m.format === 'csv' ? 'annotations' : m.format];
+  const tags = [
+    'human-feedback',
+    'preference',
+    'rlhf',
+    m.format === 'parquet' || m.format === 'csv' ? 'annotations' : m.format,
+  ];
   const dropped = Object.entries(m.dropped);
   const redundancy =
     task.min_judgments !== null

@@ -85,7 +85,9 @@ function jsonObject(required: Array<[string, Sql]>, optional: Array<[string, Sql
     sql`, `,
   );
   if (optional.length === 0) return sql`json_build_object(${body})::text`;
-  const tail = optional.map(([name, value]) => sql`coalesce(${sql.lit(`, "${name}" : `)} || to_json(${value})::text, '')`);
+  const tail = optional.map(
+    ([name, value]) => sql`coalesce(${sql.lit(`, "${name}" : `)} || to_json(${value})::text, '')`,
+  );
   return sql`left(json_build_object(${body})::text, -1) || ${sql.join(tail, sql` || `)} || '}'`;
 }
 
@@ -402,10 +404,7 @@ function battlesSelect(plan: ExportPlan): Sql {
     SELECT ${jsonObject([
       ['model_a', sql`p.model_a`],
       ['model_b', sql`p.model_b`],
-      [
-        'winner',
-        sql`CASE WHEN k.preference < 0 THEN 'model_a' WHEN k.preference > 0 THEN 'model_b' ELSE 'tie' END`,
-      ],
+      ['winner', sql`CASE WHEN k.preference < 0 THEN 'model_a' WHEN k.preference > 0 THEN 'model_b' ELSE 'tie' END`],
       ['judge', raterPseudonym(sql`k.rater_id`, task)],
       ['question_id', sql`p.external_id`],
       ['tstamp', sql`extract(epoch FROM k.created_at)`],
@@ -546,9 +545,7 @@ export function statsStatement(plan: ExportPlan): Sql {
  * with m ≥ 2 of them, every ordered pair of values from different raters adds 1/(m − 1). `sign` folds to −1/0/1.
  */
 export function coincidenceStatement(plan: ExportPlan, sign: boolean): Sql {
-  const value = sign
-    ? sql`CASE WHEN preference < 0 THEN -1 WHEN preference > 0 THEN 1 ELSE 0 END`
-    : sql`preference`;
+  const value = sign ? sql`CASE WHEN preference < 0 THEN -1 WHEN preference > 0 THEN 1 ELSE 0 END` : sql`preference`;
   return sql`
     ${ctes(plan)},
     counts AS (SELECT pair_id, ${value} AS v, count(*)::float8 AS n FROM behind GROUP BY 1, 2),

@@ -139,7 +139,9 @@ async function headOf(db: Database, taskId: string): Promise<ChainHead> {
     WHERE task_id = ${taskId} AND chain_index IS NOT NULL
     ORDER BY chain_index DESC LIMIT 1`.execute(db);
   const last = rows[0];
-  return last ? { head: last.chain_hash, judgments: last.chain_index + 1 } : { head: genesisHash(taskId), judgments: 0 };
+  return last
+    ? { head: last.chain_hash, judgments: last.chain_index + 1 }
+    : { head: genesisHash(taskId), judgments: 0 };
 }
 
 /**
@@ -178,11 +180,7 @@ export async function verifyChain(
  * Runs the sealer every `intervalMs` (one run at a time), logging failures. `stop()` ends the timer and waits for a
  * run in progress, so the database can be closed right after.
  */
-export function startSealer(
-  chain: JudgmentChainRepository,
-  logger: Logger,
-  intervalMs = 1000,
-): () => Promise<void> {
+export function startSealer(chain: JudgmentChainRepository, logger: Logger, intervalMs = 1000): () => Promise<void> {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
