@@ -3,6 +3,8 @@ import * as initial from './2026-11-25T0000_initial.js';
 import * as assignmentEngine from './2026-11-25T0100_assignment_engine.js';
 import * as socketIoAdapter from './2026-11-25T0200_socket_io_adapter.js';
 import * as judgmentChain from './2026-11-25T0300_judgment_chain.js';
+import * as raterWorkspace from './2026-11-25T0400_rater_workspace.js';
+import * as taskCounters from './2026-11-25T0600_task_counters.js';
 
 /** Every migration, in order. A static list keeps src and dist runs identical (no directory scanning). */
 export const migrations: Record<string, Migration> = {
@@ -10,6 +12,8 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T0100_assignment_engine': assignmentEngine,
   '2026-11-25T0200_socket_io_adapter': socketIoAdapter,
   '2026-11-25T0300_judgment_chain': judgmentChain,
+  '2026-11-25T0400_rater_workspace': raterWorkspace,
+  '2026-11-25T0600_task_counters': taskCounters,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

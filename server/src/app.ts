@@ -14,6 +14,8 @@ import { authenticate } from './http/authenticate.js';
 import { csrfGuard } from './http/csrf.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { createRateLimits } from './http/rate-limits.js';
+import { securityHeaders } from './http/security-headers.js';
 import { DomainEvents } from './lib/domain-events.js';
 import { AssignmentRepository } from './modules/assignments/assignment.repository.js';
 import { assignmentRoutes } from './modules/assignments/assignment.routes.js';
@@ -22,6 +24,9 @@ import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { ExportRepository } from './modules/exports/export.repository.js';
+import { MeRepository } from './modules/me/me.repository.js';
+import { meRoutes } from './modules/me/me.routes.js';
+import { MeService } from './modules/me/me.service.js';
 import { exportRoutes } from './modules/exports/export.routes.js';
 import { ExportService } from './modules/exports/export.service.js';
 import { JudgmentChainRepository, startSealer } from './modules/exports/judgment-chain.repository.js';
@@ -41,7 +46,7 @@ import { userRoutes } from './modules/users/user.routes.js';
 import { UserService } from './modules/users/user.service.js';
 import { attachSocketAdapter } from './realtime/adapter.js';
 import { registerRatingHandlers } from './realtime/handlers.js';
-import { createIo, type AnchorServer } from './realtime/io.js';
+import { createIo, drainSockets, type AnchorServer } from './realtime/io.js';
 import { startNotifier } from './realtime/notifier.js';
 
 export interface AppDeps {
@@ -68,6 +73,7 @@ export function createServices(db: Database, pool: pg.Pool, config: Config, even
     pairs: new PairService(new PairRepository(db), events),
     assignments: new AssignmentService(new AssignmentRepository(db), tasks, users, events),
     progress: new ProgressService(new ProgressRepository(db)),
+    me: new MeService(new MeRepository(db)),
     quality: new QualityService(new QualityRepository(db)),
     chain,
     exports: new ExportService(new ExportRepository(db, pool), chain),
@@ -77,9 +83,13 @@ export function createServices(db: Database, pool: pg.Pool, config: Config, even
 const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../client/dist');
 /** How often each node looks for expired leases; any node may reclaim any lease. */
 const LEASE_SWEEP_MS = 1000;
+/** On close: how long in-flight socket events, then in-flight HTTP requests, may take to finish. */
+const SHUTDOWN_DRAIN_MS = 10_000;
 
 export interface AnchorApp {
   httpServer: HttpServer;
+  /** The express application (its router stack is the route table: server/test/role-matrix.test.ts walks it). */
+  express: express.Express;
   io: AnchorServer;
   services: Services;
   /** Stops background work and closes sockets and HTTP; the caller closes the database afterwards. */
@@ -92,13 +102,15 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders()); // CSP, frame-ancestors, nosniff, referrer policy (docs/security.md)
+  const limits = createRateLimits(config);
 
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
   app.use(healthRoutes(db));
 
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
-  api.use(authenticate(services.auth));
+  api.use(authenticate(services.auth, limits));
   api.use(csrfGuard(config.publicOrigins));
   api.use(authRoutes(services.auth, services.users));
   api.use((_req, res, next) => {
@@ -111,6 +123,7 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   api.use(taskRoutes(services.tasks, services.progress));
   api.use(qualityRoutes(services.quality, services.tasks));
   api.use(assignmentRoutes(services.assignments));
+  api.use(meRoutes(services.me));
   api.use(notFoundHandler);
   app.use('/api', api);
 
@@ -126,7 +139,7 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   app.use(errorHandler);
 
   const httpServer = createServer(app);
-  const io = createIo(httpServer, services.auth, config.publicOrigins);
+  const io = createIo(httpServer, services.auth, config.publicOrigins, limits);
   // Room emits reach sockets on every node sharing the database (README: "Running several nodes").
   const adapter = attachSocketAdapter(io, { kind: config.socketAdapter, pool, redisUrl: config.redisUrl, logger });
   registerRatingHandlers(io, services.assignments, logger);
@@ -141,14 +154,26 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
 
   return {
     httpServer,
+    express: app,
     io,
     services,
     async close() {
       clearInterval(sweep);
+      // 1. Stop accepting: no new connections; idle keep-alive ones close now, busy ones after their response.
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      // 2. Finish what is in flight on sockets: new events answer `unavailable` (clients retry elsewhere or later).
+      await drainSockets(io, SHUTDOWN_DRAIN_MS);
+      // 3. Tell this node's sockets why (the other nodes keep running), then close them: the client sees a transport
+      //    close, not a server disconnect, so it reconnects by itself.
+      io.local.emit('session:ended', { reason: 'shutdown' });
+      await io.close(); // closes the engine and the adapter; does not wait for HTTP requests
+      // 4. Wait for in-flight HTTP requests (an import, an export) to finish, up to the grace period.
+      const grace = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+      await httpClosed;
+      clearTimeout(grace);
       await stopSealer();
       stopNotifier();
-      io.local.emit('session:ended', { reason: 'shutdown' }); // this node's sockets: the other nodes keep running
-      await io.close(); // also closes the adapter and the HTTP server, and waits for in-flight requests
       await adapter.close();
     },
   };

@@ -17,6 +17,10 @@ const envSchema = z.object({
   ANCHOR_PUBLIC_ORIGIN: z.string().optional(),
   /** Express "trust proxy": set when TLS ends at a proxy, so cookies get Secure and client IPs are right. */
   ANCHOR_TRUST_PROXY: z.string().optional(),
+  /** Requests per minute one API token may make (HTTP and socket handshakes); generous: pipelines must never stall. */
+  ANCHOR_TOKEN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** Events per second one socket may send before its acknowledgements answer rate_limited; 0 turns the limit off. */
+  ANCHOR_SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(0).default(50),
   ANCHOR_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   ANCHOR_IMPORT_MAX_BYTES: z.coerce
     .number()
@@ -39,7 +43,10 @@ export type Config = Readonly<{
   dataDir: string;
   admin: { email: string | undefined; password: string | undefined };
   publicOrigins: string[];
-  trustProxy: string | undefined;
+  /** Express "trust proxy": hop count, true, or addresses/subnets (`loopback`, `10.0.0.0/8`). */
+  trustProxy: boolean | number | string | undefined;
+  tokenRequestsPerMinute: number;
+  socketEventsPerSecond: number;
   sessionDays: number;
   importMaxBytes: number;
   seedDemo: boolean;
@@ -73,7 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
-    trustProxy: e.ANCHOR_TRUST_PROXY,
+    trustProxy: parseTrustProxy(e.ANCHOR_TRUST_PROXY),
+    tokenRequestsPerMinute: e.ANCHOR_TOKEN_REQUESTS_PER_MINUTE,
+    socketEventsPerSecond: e.ANCHOR_SOCKET_EVENTS_PER_SECOND,
     sessionDays: e.ANCHOR_SESSION_DAYS,
     importMaxBytes: e.ANCHOR_IMPORT_MAX_BYTES,
     seedDemo: e.ANCHOR_SEED_DEMO === 'true',
@@ -82,4 +91,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/**
+ * Express reads a string "trust proxy" as a list of addresses, so `ANCHOR_TRUST_PROXY=1` would trust the address
+ * 0.0.0.1 and never the proxy: a number is a hop count, `true`/`false` are booleans, anything else a list of
+ * addresses or names (`loopback`, `uniquelocal`, `10.0.0.0/8`).
+ */
+export function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }

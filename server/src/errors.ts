@@ -42,8 +42,16 @@ export function toAppError(err: unknown): AppError {
 
 function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return (
-    typeof code === 'string' &&
-    (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || code.startsWith('08'))
-  );
+  // node-postgres's own errors for a connection that died or never came: they carry no code.
+  if (code === undefined && err instanceof Error)
+    return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+      err.message,
+    );
+  if (typeof code !== 'string') return false;
+  // 57P01/57P02 the server is shutting down; 57P03 starting up; 53300 too many connections; 08xxx connection failures.
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300'].includes(code))
+    return true;
+  if (code.startsWith('08')) return true;
+  // 55000 is a broad class; with this message it is a database closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS).
+  return code === '55000' && /not currently accepting connections/.test(String((err as Error).message));
 }

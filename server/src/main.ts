@@ -3,12 +3,15 @@ import { pino } from 'pino';
 import { migrateToLatest } from '@anchor/migrations';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
-import { createDatabase } from './db/database.js';
+import { createDatabase, waitForDatabase } from './db/database.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { seedDemoTask } from './demo/seed-demo.js';
 
-/** How long in-flight requests may take to finish on SIGTERM/SIGINT before the process gives up on them. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * On SIGTERM/SIGINT, in-flight socket events and then in-flight HTTP requests get up to 10 s each (app.ts); past
+ * both and a margin, the process gives up on them and exits.
+ */
+const SHUTDOWN_GRACE_MS = 2 * 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
   }
 
   const database = createDatabase(databaseUrl, { poolSize: config.dbPoolSize, logger });
+  await waitForDatabase(database.pool, { logger });
   const migrations = await migrateToLatest(database.db);
   for (const m of migrations.results ?? []) logger.info({ migration: m.migrationName, status: m.status }, 'migration');
 
@@ -69,9 +73,15 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS + 5_000);
     force.unref();
     try {
+      // app.close: stop accepting, finish in-flight socket events and HTTP requests, close sockets (clients reconnect).
       await app.close();
+      logger.info('requests and sockets drained');
       await database.close();
-      await embedded?.stop(); // last: nothing uses the database any more
+      logger.info('database pool closed');
+      if (embedded) {
+        await embedded.stop(); // last: nothing uses the database any more
+        logger.info('embedded PostgreSQL stopped');
+      }
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (err) {

@@ -272,3 +272,20 @@ describe('exactness under races (one node)', () => {
     expect(leased).toHaveLength(0);
   });
 });
+
+describe('progress counters', () => {
+  it('recount complete pairs when the target changes, and ignore gold pairs', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 2 });
+    const gold = app.demoPairs(1, { prefix: 'count-gold' }).map((p) => ({ ...p, gold: 'A' as const }));
+    await app.importPairs(task.id, [...app.demoPairs(2, { prefix: 'count' }), ...gold]);
+    for (let r = 0; r < 2; r++) {
+      const socket = await raterSocket();
+      for (let i = 0; i < 2; i++) await submit(socket, await next(socket, task.id), 1);
+    }
+    expect(await stats(task.id)).toMatchObject({ pairs: 2, judgments: 4, completePairs: 2 });
+    await app.api('PATCH', `/api/tasks/${task.id}`, { token, body: { judgmentsPerPair: 3 } });
+    expect(await stats(task.id)).toMatchObject({ pairs: 2, judgments: 4, completePairs: 0 });
+    await app.api('PATCH', `/api/tasks/${task.id}`, { token, body: { judgmentsPerPair: 2 } });
+    expect(await stats(task.id)).toMatchObject({ completePairs: 2 });
+  });
+});

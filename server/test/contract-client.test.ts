@@ -67,8 +67,17 @@ describe('an independent API client', () => {
           socket.once('connect_error', reject);
         });
         const choices = scaleChoices(5);
+        // A polite client: on rate_limited it waits and asks again (a submit again with the same key).
+        const patiently = async <T,>(call: () => Promise<T>): Promise<T> => {
+          for (;;) {
+            const result = await call();
+            const limited = (result as { ok?: boolean; error?: { code?: string } }).error?.code === 'rate_limited';
+            if (!limited) return result;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        };
         for (;;) {
-          const next = await socket.timeout(10_000).emitWithAck('assignment:next', { taskId: task.id });
+          const next = await patiently(() => socket.timeout(10_000).emitWithAck('assignment:next', { taskId: task.id }));
           if (!('assignment' in next)) {
             expect(next).toMatchObject({ done: true });
             // "nothing_left_for_you" can be momentary (the open slots are leased to others): ask again until complete.
@@ -78,7 +87,10 @@ describe('an independent API client', () => {
           }
           const { assignment } = next;
           const choice = choices[Math.floor(Math.random() * choices.length)]!;
-          const ack = await socket.timeout(10_000).emitWithAck('judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice, timeMs: 1000 + r });
+          const key = randomUUID();
+          const ack = await patiently(() =>
+            socket.timeout(10_000).emitWithAck('judgment:submit', { assignmentId: assignment.id, key, choice, timeMs: 1000 + r }),
+          );
           if (!('ok' in ack) || !ack.ok) throw new Error(JSON.stringify(ack));
           done.push({ judgmentId: ack.judgmentId, choice, left: assignment.left.text, right: assignment.right.text });
         }

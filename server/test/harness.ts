@@ -90,8 +90,11 @@ export function emitAck<E extends keyof ClientToServerEvents>(
   );
 }
 
-/** A fresh database cloned from the migrated template, and the real server on a random port. */
-export async function startTestApp(): Promise<TestApp> {
+/**
+ * A fresh database cloned from the migrated template, and the real server on a random port. `env` adds or overrides
+ * configuration variables (ANCHOR_TRUST_PROXY, rate limits…), as the environment would.
+ */
+export async function startTestApp(options: { env?: Record<string, string> } = {}): Promise<TestApp> {
   const adminUrl = inject('adminDatabaseUrl');
   const database = `anchor_t_${inject('runId')}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -106,6 +109,7 @@ export async function startTestApp(): Promise<TestApp> {
     PORT: '0',
     ANCHOR_DB_POOL_SIZE: '10',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const handle = createDatabase(databaseUrl, { poolSize: config.dbPoolSize, logger: silent });
   const app = createApp({ config, db: handle.db, pool: handle.pool, logger: silent });

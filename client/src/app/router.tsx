@@ -4,8 +4,8 @@ import { EmptyState } from '@/components/ui';
 import { RequireAdmin, RequireAuth } from '@/features/auth/require-auth';
 import { SignInPage } from '@/features/auth/sign-in-page';
 import { useCurrentUser } from '@/features/auth/use-me';
-import { JudgingPage } from '@/features/rating/judging-page';
 import { RaterHomePage } from '@/features/rating/rater-home-page';
+import '@/i18n';
 import type * as AdminRoutes from './admin-routes';
 import { AppLayout } from './app-layout';
 
@@ -18,6 +18,11 @@ const TaskListRoute = lazyAdminRoute('TaskListRoute');
 const CreateTaskRoute = lazyAdminRoute('CreateTaskRoute');
 const TaskDetailRoute = lazyAdminRoute('TaskDetailRoute');
 const RatersRoute = lazyAdminRoute('RatersRoute');
+
+// Rater pages past the task list load on demand too, keeping the first download (sign-in, home) small.
+const JudgingPage = lazy(async () => ({ default: (await import('@/features/rating/judging-page')).JudgingPage }));
+const ProfilePage = lazy(async () => ({ default: (await import('@/features/profile/profile-page')).ProfilePage }));
+const HistoryPage = lazy(async () => ({ default: (await import('@/features/history/history-page')).HistoryPage }));
 
 /** "/" is the rater home for raters and the task list for admins. */
 function HomeRoute() {
@@ -52,6 +57,8 @@ export function AppRoutes() {
         <Route index element={<HomeRoute />} />
         <Route path="rate" element={<RaterHomePage />} />
         <Route path="rate/:taskId" element={<JudgingRoute />} />
+        <Route path="profile" element={<ProfilePage />} />
+        <Route path="history" element={<HistoryPage />} />
         <Route path="admin" element={<RequireAdmin />}>
           <Route index element={<Navigate to="tasks" replace />} />
           <Route path="tasks" element={<TaskListRoute />} />

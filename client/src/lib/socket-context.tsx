@@ -32,12 +32,22 @@ export function SocketProvider({ onSessionEnded, children }: SocketProviderProps
         socket.connect();
       }
     };
+    // The browser knows at once when the network goes; socket.io's heartbeat would take up to 45 s to notice. Treat
+    // the socket as gone then (so submissions wait in the outbox instead of in a dead connection) and back after.
+    const onOffline = () => socket.disconnect();
+    const onOnline = () => {
+      if (!socket.connected) socket.connect();
+    };
     socket.on('session:ended', onEnded);
     socket.on('disconnect', onDisconnect);
+    window.addEventListener('offline', onOffline);
+    window.addEventListener('online', onOnline);
     socket.connect();
     return () => {
       socket.off('session:ended', onEnded);
       socket.off('disconnect', onDisconnect);
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('online', onOnline);
       socket.disconnect();
     };
   }, [socket]);

@@ -6,6 +6,7 @@
  *   npm run bench                        # everything; writes docs/benchmarks.md
  *   npm run bench -- --quick             # shorter and smaller; prints only
  *   npm run bench -- --only a,b --out /tmp/bench.md
+ *   npm run bench -- --soak              # the soak instead: 500 raters for 10 minutes (soak.ts)
  *
  * Benchmarks are not tests: nothing here asserts a speed; targets are reported as met or not met.
  */
@@ -19,8 +20,10 @@ import { FULL, QUICK, partA, partB, partC, partD, type Context } from './parts.j
 import { formatMarkdown, renderReport, writeReport, type PartName, type Results } from './report.js';
 import { AdminClient } from './seed.js';
 import { startServer } from './server-process.js';
+import { SOAK_FULL, SOAK_QUICK, renderSoak, runSoak, writeSoak } from './soak.js';
 
 const USAGE = `Usage: npm run bench -- [--only a,b,c,d] [--quick] [--out FILE]
+       npm run bench -- --soak [--quick] [--out FILE]
 
   --only   parts to run (default: all)
              a  raw PostgreSQL single-row INSERTs at 1, 8, 32 connections
@@ -29,6 +32,9 @@ const USAGE = `Usage: npm run bench -- [--only a,b,c,d] [--quick] [--out FILE]
              d  assignment:next in a task of 1,000,000 pairs
   --quick  shorter runs and smaller sizes (c: 1,000 raters; d: 100,000 pairs)
   --out    also write the results into FILE (default for a full run of every part: docs/benchmarks.md)
+  --soak   instead of the parts: 500 raters at ~1 judgment per 3 s each for 10 minutes on one node, reporting
+           throughput, p99, server RSS, event-loop lag and database connections minute by minute (the Soak
+           section of docs/benchmarks.md; --quick: 100 raters, 3 × 10 s, printed only)
 
 Uses DATABASE_URL's server when set (in a scratch database it drops afterwards), else an embedded PostgreSQL
 in a temp directory with durable settings.`;
@@ -42,6 +48,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
+      soak: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -92,6 +99,19 @@ async function main(): Promise<number> {
         return { server, admin };
       },
     };
+
+    if (values.soak) {
+      const soak = await runSoak(ctx, quick ? SOAK_QUICK : SOAK_FULL);
+      if (interrupted) return 130;
+      const markdown = renderSoak(soak, { date: new Date(), database: db.where, quick });
+      process.stdout.write('\n' + (await formatMarkdown(markdown)) + '\n');
+      const soakOut = values.out ?? (quick ? undefined : DOC);
+      if (soakOut) {
+        await writeSoak(soakOut, markdown);
+        log(`soak results written to ${soakOut}`);
+      }
+      return 0;
+    }
 
     for (const part of parts) {
       if (interrupted) break;

@@ -73,7 +73,11 @@ export interface PartA {
   levels: InsertResult[];
 }
 
+/** Error lines the server logged during a part, counted by message. */
+export type ServerErrors = Record<string, number>;
+
 export interface PartB {
+  serverErrors: ServerErrors;
   pairs: number;
   importSeconds: number;
   measureMs: number;
@@ -82,6 +86,7 @@ export interface PartB {
 }
 
 export interface PartC extends LoadStats {
+  serverErrors: ServerErrors;
   thinkMs: number;
   measureMs: number;
   pairs: number;
@@ -92,6 +97,7 @@ export interface PartC extends LoadStats {
 }
 
 export interface PartD {
+  serverErrors: ServerErrors;
   pairs: number;
   seedSeconds: number;
   runs: Array<{
@@ -190,7 +196,7 @@ export async function partB(ctx: Context): Promise<PartB> {
         await pool.close();
       }
     }
-    return { pairs: s.pairs, importSeconds, measureMs: s.measureMs, rssIdle, levels };
+    return { pairs: s.pairs, importSeconds, measureMs: s.measureMs, rssIdle, levels, serverErrors: server.errors() };
   } finally {
     await server.stop();
   }
@@ -245,6 +251,7 @@ export async function partC(ctx: Context): Promise<PartC> {
         connect,
         rssIdle,
         rssConnected,
+        serverErrors: server.errors(),
       };
     } finally {
       rssAll.stop();
@@ -314,7 +321,7 @@ export async function partD(ctx: Context): Promise<PartD> {
     } finally {
       rssPeak = rss.stop().peak;
     }
-    return { pairs: s.pairs, seedSeconds, runs, rssPeak, errors };
+    return { pairs: s.pairs, seedSeconds, runs, rssPeak, errors, serverErrors: server.errors() };
   } finally {
     await server.stop();
   }

@@ -192,6 +192,21 @@ export function renderReport(results: Results, run: RunInfo): string {
       `- (d) ${int(d.pairs)} pairs inserted with SQL (generate_series) and ANALYZEd in ${d.seedSeconds.toFixed(1)} s; each rater loops next → submit, ${d.runs.map((r) => `${r.raters} × ${r.calls}`).join(', then ')}.`,
     );
 
+  for (const [part, x] of [
+    ['b', results.b],
+    ['c', c],
+    ['d', d],
+  ] as const) {
+    const logged = Object.entries(x?.serverErrors ?? {}).sort((p, q) => q[1] - p[1]);
+    if (logged.length > 0)
+      setup.push(
+        `- (${part}) the server logged errors: ${logged
+          .slice(0, 3)
+          .map(([message, n]) => `"${message.replaceAll('|', '\\|')}" × ${n}`)
+          .join('; ')}.`,
+      );
+  }
+
   return [
     `### Results (${run.quick ? 'quick run' : 'full run'}, ${run.date.toISOString().slice(0, 10)})`,
     '',

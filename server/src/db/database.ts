@@ -32,3 +32,34 @@ export function createDatabase(url: string, options: { poolSize: number; logger:
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
 }
+
+/** Exponential backoff with full jitter: a random wait in [0, min(capMs, baseMs·2^attempt)). */
+export function backoffMs(attempt: number, baseMs = 200, capMs = 5_000, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
+}
+
+/**
+ * Waits until the database answers `SELECT 1`, retrying with jittered backoff: at start, PostgreSQL may still be
+ * coming up (docker compose starts both at once). Gives up after `timeoutMs` with the last error. Once running, the
+ * pool needs no such loop: every query takes a fresh connection if its old one died, fails fast with `unavailable`
+ * while the database is away, and clients retry (their own backoff, with the same idempotency key).
+ */
+export async function waitForDatabase(
+  pool: pg.Pool,
+  options: { timeoutMs?: number; logger?: Logger } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await pool.query('SELECT 1');
+      if (attempt > 0) options.logger?.info({ attempts: attempt + 1 }, 'the database answers');
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      const wait = Math.min(backoffMs(attempt), Math.max(0, deadline - Date.now()));
+      if (attempt === 0)
+        options.logger?.warn({ err: (err as Error).message }, 'the database does not answer yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}

@@ -9,6 +9,8 @@ import exitHook from 'async-exit-hook';
 export interface EmbeddedDatabase {
   /** Connection string for the `postgres` maintenance database of this cluster. */
   url(database?: string): string;
+  /** The TCP port on 127.0.0.1: pass it to a later start on the same `dir` to get the same URL back. */
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -17,6 +19,8 @@ export interface EmbeddedOptions {
   dir: string;
   /** Throwaway clusters (tests) trade durability for speed. */
   ephemeral?: boolean;
+  /** A fixed port (a restart that clients must find again); by default a free one the OS picks. */
+  port?: number;
   onLog?: (line: string) => void;
 }
 
@@ -44,7 +48,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   // As root the cluster runs as the `postgres` OS user, which must be able to reach its data directory.
   if (process.getuid?.() === 0) await chmod(dir, 0o755);
   const password = await readOrCreateSecret(path.join(dir, 'db-password'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const durability = options.ephemeral
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : [];
@@ -91,6 +95,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
     url,
+    port,
     stop: async () => {
       stopped = true;
       process.off('exit', onExit);

@@ -48,22 +48,30 @@ export interface Assignments {
 }
 
 export interface Judgments {
+  active_ms: number | null;
   assignment_id: string;
   chain_hash: string | null;
   chain_index: number | null;
   choice: number;
   created_at: Generated<Timestamp>;
+  criteria: Json | null;
+  first_choice_ms: number | null;
   flags: Generated<string[]>;
+  focus_losses: number | null;
   id: Generated<string>;
   idempotency_key: string;
+  keystroke_count: number | null;
   pair_id: string;
+  paste_count: number | null;
   preference: number;
   rater_id: string;
   rationale: string | null;
+  screen_width: number | null;
   seq: Generated<number>;
   shown_a_first: boolean;
   task_id: string;
   time_ms: number | null;
+  ui_version: string | null;
 }
 
 export interface Pairs {
@@ -86,6 +94,15 @@ export interface Pairs {
   task_id: string;
 }
 
+export interface RaterConsents {
+  given_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: string;
+  user_id: string;
+  version: string;
+  withdrawn_at: Timestamp | null;
+}
+
 export interface Sessions {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
@@ -97,6 +114,14 @@ export interface SocketIoAttachments {
   created_at: Generated<Timestamp>;
   id: Generated<number>;
   payload: Buffer;
+}
+
+export interface TaskCounters {
+  complete_pairs: Generated<number>;
+  judgments: Generated<number>;
+  pairs: Generated<number>;
+  shard: number;
+  task_id: string;
 }
 
 export interface TaskRaters {
@@ -114,6 +139,7 @@ export interface Tasks {
   assignment_order: Generated<string>;
   created_at: Generated<Timestamp>;
   created_by: string | null;
+  criteria: Json | null;
   eligibility: Generated<Json>;
   gold_min_accuracy: number | null;
   gold_min_answers: Generated<number>;
@@ -126,6 +152,7 @@ export interface Tasks {
   min_judgments: number | null;
   name: string;
   quota: Json | null;
+  rationale: Json | null;
   scale_points: number;
   status: Generated<string>;
   updated_at: Generated<Timestamp>;
@@ -135,6 +162,7 @@ export interface Users {
   attributes: Generated<Json>;
   country: string | null;
   created_at: Generated<Timestamp>;
+  demographics: Json | null;
   display_name: string;
   email: string;
   id: Generated<string>;
@@ -150,8 +178,10 @@ export interface DB {
   assignments: Assignments;
   judgments: Judgments;
   pairs: Pairs;
+  rater_consents: RaterConsents;
   sessions: Sessions;
   socket_io_attachments: SocketIoAttachments;
+  task_counters: TaskCounters;
   task_raters: TaskRaters;
   tasks: Tasks;
   users: Users;

@@ -5,6 +5,7 @@ import { SESSION_COOKIE, type Role } from '@anchor/shared';
 import { errors } from '../errors.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { AuthMethod, AuthUser } from './locals.js';
+import type { RateLimits } from './rate-limits.js';
 
 export interface Credentials {
   sessionSecret?: string;
@@ -18,14 +19,24 @@ export function readCredentials(req: IncomingMessage): Credentials {
   return { ...(bearer ? { bearer } : {}), ...(sessionSecret ? { sessionSecret } : {}) };
 }
 
-/** One check for HTTP and sockets: a bearer token wins over a cookie; a bad bearer is never retried as a cookie. */
+/**
+ * One check for HTTP and sockets: a bearer token wins over a cookie; a bad bearer is never retried as a cookie. With
+ * `limits`, token use is counted (429 rate_limited over the budget; see rate-limits.ts).
+ */
 export async function resolveCaller(
   auth: AuthService,
   credentials: Credentials,
+  limits?: { limits: RateLimits; address: string },
 ): Promise<{ user: AuthUser; method: AuthMethod } | undefined> {
   if (credentials.bearer) {
+    await limits?.limits.tokens.assertAddressAllowed(limits.address);
     const user = await auth.fromToken(credentials.bearer);
-    return user && { user, method: 'token' };
+    if (!user) {
+      await limits?.limits.tokens.recordBadToken(limits.address);
+      return undefined;
+    }
+    await limits?.limits.tokens.consume(credentials.bearer);
+    return { user, method: 'token' };
   }
   if (credentials.sessionSecret) {
     const user = await auth.fromSession(credentials.sessionSecret);
@@ -35,10 +46,14 @@ export async function resolveCaller(
 }
 
 /** Resolves the caller if any; routes that need one add `requireRole`. */
-export function authenticate(auth: AuthService): RequestHandler {
+export function authenticate(auth: AuthService, limits?: RateLimits): RequestHandler {
   return async (req, res, next) => {
     const credentials = readCredentials(req);
-    const caller = await resolveCaller(auth, credentials);
+    const caller = await resolveCaller(
+      auth,
+      credentials,
+      limits && { limits, address: req.ip ?? req.socket.remoteAddress ?? 'unknown' },
+    );
     if (caller) {
       res.locals.user = caller.user;
       res.locals.authMethod = caller.method;

@@ -44,8 +44,45 @@ export function summarise(details: ErrorDetail[]): string {
     .join('; ');
 }
 
+/** Deeper than any body the API defines; free-form JSON fields (attributes, tags) are flat in practice. */
+export const MAX_NESTING = 32;
+
+/**
+ * What PostgreSQL cannot store or a schema cannot see: a NUL character (text and jsonb refuse it), an unpaired UTF-16
+ * surrogate (not encodable as UTF-8; jsonb refuses its escape), or nesting deeper than MAX_NESTING (a stack risk for
+ * everything that walks it later). Iterative, so a hostile depth cannot overflow the stack here. Returns the first
+ * problem as an error detail, or undefined.
+ */
+export function unstorable(value: unknown): ErrorDetail | undefined {
+  const stack: Array<{ value: unknown; path: string[] }> = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop()!;
+    const where = path.join('.') || '(body)';
+    if (typeof v === 'string') {
+      if (!storableString(v)) return { path: where, message: 'contains a NUL character or invalid Unicode' };
+    } else if (v !== null && typeof v === 'object') {
+      if (path.length >= MAX_NESTING) return { path: where, message: `is nested more than ${MAX_NESTING} levels deep` };
+      for (const [key, child] of Object.entries(v)) {
+        if (!storableString(key)) return { path: where, message: 'has a field name with invalid characters' };
+        stack.push({ value: child, path: [...path, key] });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A NUL, or a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function storableString(s: string): boolean {
+  return !UNSTORABLE.test(s);
+}
+
 /** Parses with a shared schema or throws a validation_failed AppError naming each bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'The request'): z.output<S> {
+  // Checked on the raw input first: a schema walks recursively, and a hostile depth must not reach it.
+  const bad = unstorable(input);
+  if (bad) throw errors.validation(`${what} is not valid: ${bad.path} ${bad.message}.`, [bad]);
   const result = schema.safeParse(input, { error: friendlyError });
   if (result.success) return result.data;
   const details = issuesToDetails(result.error);

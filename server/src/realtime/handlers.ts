@@ -1,4 +1,10 @@
-import { nextAssignmentRequest, skipAssignmentRequest, submitJudgmentRequest, type Failure } from '@anchor/shared';
+import {
+  nextAssignmentRequest,
+  skipAssignmentRequest,
+  submitJudgmentRequest,
+  type Failure,
+  type NextAssignment,
+} from '@anchor/shared';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import { toAppError } from '../errors.js';
@@ -33,6 +39,24 @@ function event<S extends z.ZodType, R>(
 export function registerRatingHandlers(io: AnchorServer, assignments: AssignmentService, logger: Logger): void {
   io.on('connection', (socket: AnchorSocket) => {
     const user = socket.data.user;
+    /**
+     * Submit-and-next (extension): the acknowledgement of a submit or skip also carries the next assignment, so the
+     * rater's screen changes after one round trip. The judgment is already committed here; if finding the next one
+     * fails, the ack says only `ok` and the client asks with `assignment:next`.
+     */
+    const nextAfter = async (
+      wanted: true | { taskId?: string | undefined } | undefined,
+      taskId: string,
+    ): Promise<{ next?: NextAssignment }> => {
+      if (wanted === undefined) return {};
+      try {
+        const next = await assignments.next(user, wanted === true ? taskId || undefined : wanted.taskId);
+        return 'ok' in next ? {} : { next };
+      } catch (err) {
+        if (toAppError(err).status >= 500) logger.error({ err }, 'next assignment after a submit failed');
+        return {};
+      }
+    };
     socket.on(
       'assignment:next',
       event(logger, nextAssignmentRequest, (input) => assignments.next(user, input.taskId)),
@@ -40,15 +64,15 @@ export function registerRatingHandlers(io: AnchorServer, assignments: Assignment
     socket.on(
       'judgment:submit',
       event(logger, submitJudgmentRequest, async (input) => {
-        const { judgmentId } = await assignments.submit(user, input);
-        return { ok: true as const, judgmentId };
+        const { judgmentId, taskId } = await assignments.submit(user, input);
+        return { ok: true as const, judgmentId, ...(await nextAfter(input.next, taskId)) };
       }),
     );
     socket.on(
       'assignment:skip',
       event(logger, skipAssignmentRequest, async (input) => {
-        await assignments.skip(user, input);
-        return { ok: true as const };
+        const taskId = await assignments.skip(user, input);
+        return { ok: true as const, ...(await nextAfter(input.next, taskId)) };
       }),
     );
   });

@@ -10,9 +10,11 @@ import type { Task, TaskProgress } from '../schemas/tasks.js';
 
 export type Failure = { ok: false; error: ErrorBody };
 
-export type NextAssignmentResult = { assignment: Assignment } | { done: true; reason: DoneReason } | Failure;
-export type SubmitJudgmentResult = { ok: true; judgmentId: string } | Failure;
-export type SkipAssignmentResult = { ok: true } | Failure;
+export type NextAssignment = { assignment: Assignment } | { done: true; reason: DoneReason };
+export type NextAssignmentResult = NextAssignment | Failure;
+/** `next` (extension) answers a request's `next`; absent when not asked for or when finding it failed. */
+export type SubmitJudgmentResult = { ok: true; judgmentId: string; next?: NextAssignment } | Failure;
+export type SkipAssignmentResult = { ok: true; next?: NextAssignment } | Failure;
 
 /** The socket contract, declared once: the server and the client are both typed from it. */
 export interface ClientToServerEvents {
@@ -26,7 +28,13 @@ export interface ServerToClientEvents {
   'task:updated': (payload: { task: Task }) => void;
   'task:progress': (payload: TaskProgress) => void;
   /** To admins: a rater was paused in a task because their gold accuracy fell below the task's bar. */
-  'rater:paused': (payload: { taskId: string; raterId: string; goldAccuracy: number; goldAnswered: number; reason: string }) => void;
+  'rater:paused': (payload: {
+    taskId: string;
+    raterId: string;
+    goldAccuracy: number;
+    goldAnswered: number;
+    reason: string;
+  }) => void;
   /** Sent before the server closes a socket on purpose (disabled user, shutdown). */
   'session:ended': (payload: { reason: 'disabled' | 'logged_out' | 'shutdown' }) => void;
 }

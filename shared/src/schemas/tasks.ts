@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultRationale, rationaleModes } from '../rating.js';
 import { countryCode, isoDate, languageTag, uuid } from './common.js';
 
 export const taskStatuses = ['draft', 'active', 'paused', 'archived'] as const;
@@ -30,11 +31,36 @@ export const assignmentOrder = z.enum(assignmentOrders);
  */
 export const quota = z.object({
   attribute: z.string().trim().min(1).max(100),
-  groups: z.record(z.string().min(1).max(100), z.number().int().min(1).max(50)).refine((g) => Object.keys(g).length > 0, {
-    message: 'must name at least one group',
-  }),
+  groups: z
+    .record(z.string().min(1).max(100), z.number().int().min(1).max(50))
+    .refine((g) => Object.keys(g).length > 0, {
+      message: 'must name at least one group',
+    }),
 });
 export type Quota = z.infer<typeof quota>;
+
+/** A per-criterion rating the task asks for beside the preference, e.g. "respects the asker's culture", 1..points. */
+export const criterion = z.object({
+  id: z.string().regex(/^[a-z0-9_-]{1,40}$/, { message: 'must be 1-40 lower-case letters, digits, - or _' }),
+  label: z.string().trim().min(1, { message: 'must not be empty' }).max(200),
+  points: z
+    .number()
+    .int()
+    .min(2, { message: 'must be between 2 and 10' })
+    .max(10, { message: 'must be between 2 and 10' }),
+});
+export type Criterion = z.infer<typeof criterion>;
+export const criteriaSetting = z
+  .array(criterion)
+  .max(10, { message: 'must have at most 10 criteria' })
+  .refine((list) => new Set(list.map((c) => c.id)).size === list.length, { message: 'criterion ids must be unique' });
+
+/** Whether the rater writes a rationale: not asked, optional, or required with at least minLength characters. */
+export const rationaleSetting = z.object({
+  mode: z.enum(rationaleModes),
+  minLength: z.number().int().min(0).max(2000).default(0),
+});
+export type RationaleSetting = z.output<typeof rationaleSetting>;
 
 const rate = z.number().min(0, { message: 'must be between 0 and 1' }).max(1, { message: 'must be between 0 and 1' });
 
@@ -57,12 +83,19 @@ export const task = z.object({
   /** Pause a rater whose gold accuracy falls below this, after goldMinAnswers gold answers; null: never. */
   goldMinAccuracy: z.number().nullable(),
   goldMinAnswers: z.number().int(),
+  /** Per-criterion ratings asked beside the preference (empty: none). */
+  criteria: z.array(criterion),
+  rationale: rationaleSetting,
   createdAt: isoDate,
   updatedAt: isoDate,
 });
 export type Task = z.infer<typeof task>;
 
-const judgmentCount = z.number().int().min(1, { message: 'must be between 1 and 50' }).max(50, { message: 'must be between 1 and 50' });
+const judgmentCount = z
+  .number()
+  .int()
+  .min(1, { message: 'must be between 1 and 50' })
+  .max(50, { message: 'must be between 1 and 50' });
 
 const taskFields = {
   name: z.string().trim().min(1, { message: 'must not be empty' }).max(200),
@@ -86,6 +119,8 @@ const taskFields = {
   goldRate: rate,
   goldMinAccuracy: rate.nullable(),
   goldMinAnswers: z.number().int().min(1).max(1000),
+  criteria: criteriaSetting,
+  rationale: rationaleSetting,
 };
 
 /** Settings that must agree with each other, checked on create and on the merged result of a patch. */
@@ -98,35 +133,45 @@ export function taskSettingsProblems(t: {
   const problems: Array<{ path: string; message: string }> = [];
   const min = t.minJudgments ?? null;
   const max = t.maxJudgments ?? null;
-  if ((min === null) !== (max === null)) problems.push({ path: 'maxJudgments', message: 'set both minJudgments and maxJudgments, or neither' });
-  if (min !== null && max !== null && min > max) problems.push({ path: 'minJudgments', message: 'must not be more than maxJudgments' });
+  if ((min === null) !== (max === null))
+    problems.push({ path: 'maxJudgments', message: 'set both minJudgments and maxJudgments, or neither' });
+  if (min !== null && max !== null && min > max)
+    problems.push({ path: 'minJudgments', message: 'must not be more than maxJudgments' });
   if (t.quota) {
     const reserved = Object.values(t.quota.groups).reduce((a, b) => a + b, 0);
     const perPair = min ?? t.judgmentsPerPair;
     if (reserved > perPair) {
-      problems.push({ path: 'quota.groups', message: `reserve ${reserved} judgments per pair but a pair gets only ${perPair}` });
+      problems.push({
+        path: 'quota.groups',
+        message: `reserve ${reserved} judgments per pair but a pair gets only ${perPair}`,
+      });
     }
   }
   return problems;
 }
 
-export const createTaskBody = z.object({
-  name: taskFields.name,
-  instructions: taskFields.instructions.default(''),
-  judgmentsPerPair: taskFields.judgmentsPerPair.default(3),
-  scale: taskFields.scale.default({ points: 5 }),
-  leaseSeconds: taskFields.leaseSeconds.default(600),
-  eligibility: taskFields.eligibility.default({}),
-  assignmentOrder: taskFields.assignmentOrder.default('finish_first'),
-  minJudgments: taskFields.minJudgments.default(null),
-  maxJudgments: taskFields.maxJudgments.default(null),
-  quota: taskFields.quota.default(null),
-  goldRate: taskFields.goldRate.default(0),
-  goldMinAccuracy: taskFields.goldMinAccuracy.default(null),
-  goldMinAnswers: taskFields.goldMinAnswers.default(5),
-}).superRefine((t, ctx) => {
-  for (const p of taskSettingsProblems(t)) ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
-});
+export const createTaskBody = z
+  .object({
+    name: taskFields.name,
+    instructions: taskFields.instructions.default(''),
+    judgmentsPerPair: taskFields.judgmentsPerPair.default(3),
+    scale: taskFields.scale.default({ points: 5 }),
+    leaseSeconds: taskFields.leaseSeconds.default(600),
+    eligibility: taskFields.eligibility.default({}),
+    assignmentOrder: taskFields.assignmentOrder.default('finish_first'),
+    minJudgments: taskFields.minJudgments.default(null),
+    maxJudgments: taskFields.maxJudgments.default(null),
+    quota: taskFields.quota.default(null),
+    goldRate: taskFields.goldRate.default(0),
+    goldMinAccuracy: taskFields.goldMinAccuracy.default(null),
+    goldMinAnswers: taskFields.goldMinAnswers.default(5),
+    criteria: taskFields.criteria.default([]),
+    rationale: taskFields.rationale.default(defaultRationale),
+  })
+  .superRefine((t, ctx) => {
+    for (const p of taskSettingsProblems(t))
+      ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
+  });
 export type CreateTaskBody = z.input<typeof createTaskBody>;
 
 export const patchTaskBody = z.object({ ...taskFields, status: taskStatus }).partial();
@@ -173,6 +218,8 @@ export const raterTask = z.object({
   name: z.string(),
   instructions: z.string(),
   scale,
+  criteria: z.array(criterion),
+  rationale: rationaleSetting,
   judgedByMe: z.number(),
   available: z.number(),
 });

@@ -1,17 +1,17 @@
 import type { Message, Prompt } from '@anchor/shared';
-import { TextBlock } from '@/components/ui';
+import { useTranslation } from 'react-i18next';
+import { Markdown } from './markdown';
 
-const roleNames: Record<Message['role'], string> = { system: 'System', user: 'User', assistant: 'Assistant' };
-
-/** A prompt is a single text or a conversation whose last turn the two responses answer. */
+/** A prompt is a single text or a conversation whose last turn the two responses answer; roles stay visible. */
 export function PromptView({ prompt }: { prompt: Prompt }) {
-  if (typeof prompt === 'string') return <TextBlock text={prompt} className="prompt__text" />;
+  const { t } = useTranslation();
+  if (typeof prompt === 'string') return <Markdown text={prompt} className="prompt__text" />;
   return (
     <ol className="conversation">
-      {prompt.map((message, index) => (
+      {prompt.map((message: Message, index) => (
         <li key={index} className={`conversation__turn conversation__turn--${message.role}`}>
-          <p className="conversation__role">{roleNames[message.role]}</p>
-          <TextBlock text={message.content} />
+          <p className="conversation__role">{t(`judging.roles.${message.role}`)}</p>
+          <Markdown text={message.content} />
         </li>
       ))}
     </ol>

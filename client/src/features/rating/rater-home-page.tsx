@@ -1,25 +1,26 @@
 import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { RaterTask } from '@anchor/shared';
 import { ButtonLink, EmptyState, ErrorMessage, Loading, PageHeader, TextBlock } from '@/components/ui';
-import { plural } from '@/lib/format';
 import { useRaterTasks } from './use-rater-tasks';
 
 function RaterTaskCard({ task }: { task: RaterTask }) {
+  const { t } = useTranslation();
   const titleId = useId();
   return (
     <li className="card task-card">
-      <h2 id={titleId} className="task-card__title">
+      <h2 id={titleId} className="task-card__title" dir="auto">
         {task.name}
       </h2>
       <p className="task-card__meta">
-        You have judged {plural(task.judgedByMe, 'pair')}
+        {t('home.judged', { count: task.judgedByMe })}
         {' · '}
-        {task.available > 0 ? `${plural(task.available, 'pair')} available` : 'nothing left for you right now'}
+        {task.available > 0 ? t('home.available', { count: task.available }) : t('home.nothingLeft')}
       </p>
       {task.instructions.trim() && <TextBlock text={task.instructions} className="task-card__instructions" />}
       <div className="task-card__actions">
         <ButtonLink to={`/rate/${task.id}`} variant="primary" aria-describedby={titleId}>
-          Start rating
+          {t('home.start')}
         </ButtonLink>
       </div>
     </li>
@@ -28,15 +29,16 @@ function RaterTaskCard({ task }: { task: RaterTask }) {
 
 /** The rater's landing page: the active tasks they may rate. */
 export function RaterHomePage() {
+  const { t } = useTranslation();
   const tasks = useRaterTasks();
   return (
     <>
-      <PageHeader title="Your tasks" description="Pick a task, read its instructions, and start comparing responses." />
+      <PageHeader title={t('home.title')} description={t('home.description')} />
       {tasks.isPending && <Loading />}
       {tasks.isError && <ErrorMessage error={tasks.error} onRetry={() => void tasks.refetch()} />}
       {tasks.data?.length === 0 && (
-        <EmptyState title="No tasks for you right now…">
-          <p>When an admin opens a task you can rate, it appears here.</p>
+        <EmptyState title={t('home.emptyTitle')}>
+          <p>{t('home.emptyBody')}</p>
         </EmptyState>
       )}
       {tasks.data && tasks.data.length > 0 && (

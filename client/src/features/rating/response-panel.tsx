@@ -1,17 +1,19 @@
 import { useId } from 'react';
-import { TextBlock } from '@/components/ui';
+import { useTranslation } from 'react-i18next';
+import { Markdown } from './markdown';
 
 /** One response, scrolling on its own so a long answer never pushes the other one or the scale out of reach. */
-export function ResponsePanel({ side, text }: { side: 'Left' | 'Right'; text: string }) {
+export function ResponsePanel({ side, text }: { side: 'left' | 'right'; text: string }) {
+  const { t } = useTranslation();
   const headingId = useId();
   return (
-    <div className={`response response--${side.toLowerCase()}`}>
+    <div className={`response response--${side}`}>
       <h2 id={headingId} className="response__heading">
-        {side}
+        {t(side === 'left' ? 'judging.left' : 'judging.right')}
       </h2>
       {/* Focusable so keyboard users can scroll it. */}
       <div className="response__body" role="region" aria-labelledby={headingId} tabIndex={0}>
-        <TextBlock text={text} />
+        <Markdown text={text} />
       </div>
     </div>
   );

@@ -1,19 +1,22 @@
+import type { TFunction } from 'i18next';
 import { scaleHalf } from '@anchor/shared';
 
+type Strength = 'better' | 'slightly' | 'somewhat' | 'clearly' | 'much';
+
 /** How strongly one side wins, by distance from the middle, for each half-width m = floor(P/2) the scale allows. */
-const strengthsByHalf: Record<number, readonly string[]> = {
+const strengthsByHalf: Record<number, readonly Strength[]> = {
   1: ['better'],
-  2: ['slightly better', 'much better'],
-  3: ['slightly better', 'better', 'much better'],
-  4: ['slightly better', 'somewhat better', 'clearly better', 'much better'],
+  2: ['slightly', 'much'],
+  3: ['slightly', 'better', 'much'],
+  4: ['slightly', 'somewhat', 'clearly', 'much'],
 };
 
 /** "Left much better" … "Tie" … "Right much better" for a screen-relative choice on a P-point scale. */
-export function choiceLabel(choice: number, points: number): string {
-  if (choice === 0) return 'Tie';
+export function choiceLabel(t: TFunction, choice: number, points: number): string {
+  if (choice === 0) return t('scale.tie');
   const half = scaleHalf(points);
-  const strength = Math.abs(choice);
-  const side = choice < 0 ? 'Left' : 'Right';
-  const word = strengthsByHalf[half]?.[strength - 1] ?? `better (${strength} of ${half})`;
-  return `${side} ${word}`;
+  const n = Math.abs(choice);
+  const key = strengthsByHalf[half]?.[n - 1];
+  const strength = key ? t(`scale.strength.${key}`) : t('scale.strength.nth', { n: String(n), of: String(half) });
+  return choice < 0 ? t('scale.left', { strength }) : t('scale.right', { strength });
 }

@@ -1,4 +1,5 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
+import type { JudgmentSignals } from '@anchor/shared';
 import type { Database } from '../../db/database.js';
 import type { DB, Json } from '../../db/schema.js';
 
@@ -41,6 +42,9 @@ export interface LockedLease {
   gold_min_accuracy: number | null;
   gold_min_answers: number;
   gold: string | null;
+  /** The task's per-criterion ratings and rationale rule (null: none, and optional). */
+  criteria: Json | null;
+  rationale: Json | null;
 }
 
 export interface ExpiredLease {
@@ -77,13 +81,13 @@ export class AssignmentRepository {
    * transaction holds are skipped (it is submitting or skipping them), so concurrent reclaimers on any node never
    * count a lease twice.
    */
-  async reclaimExpired(taskId?: string): Promise<ExpiredLease[]> {
+  async reclaimExpired(): Promise<ExpiredLease[]> {
     const result = await sql<ExpiredLease>`
       WITH due AS (
         SELECT id FROM assignments
-        WHERE status = 'leased' AND expires_at <= now() ${taskId ? sql`AND task_id = ${taskId}` : sql``}
+        WHERE status = 'leased' AND expires_at <= now()
         ORDER BY expires_at
-        LIMIT 1000
+        LIMIT ${RECLAIM_BATCH}
         FOR UPDATE SKIP LOCKED
       ), expired AS (
         UPDATE assignments a SET status = 'expired', finished_at = now()
@@ -165,7 +169,7 @@ export class AssignmentRepository {
       SELECT a.id, a.task_id, a.pair_id, a.rater_id, a.shown_a_first, a.status, a.is_gold, a.quota_group,
         (a.status = 'leased' AND a.expires_at > now()) AS live,
         t.status AS task_status, t.scale_points, t.min_judgments, t.max_judgments, t.gold_min_accuracy, t.gold_min_answers,
-        p.gold
+        t.criteria, t.rationale, p.gold
       FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN pairs p ON p.id = a.pair_id
       WHERE a.id = ${id}
       FOR UPDATE OF a`.execute(tx);
@@ -176,7 +180,10 @@ export class AssignmentRepository {
     return tx.selectFrom('judgments').select(['id', 'rater_id']).where('idempotency_key', '=', key).executeTakeFirst();
   }
 
-  /** One statement: the judgment, the lease marked submitted, and the pair's slot turned into a judgment. */
+  /**
+   * One statement: the judgment (with its per-criterion answers and the browser's signals), the lease marked
+   * submitted, and the pair's slot turned into a judgment.
+   */
   async recordJudgment(
     tx: Tx,
     values: {
@@ -187,21 +194,33 @@ export class AssignmentRepository {
       rationale: string | null;
       flags: string[];
       timeMs: number | null;
+      criteria: Record<string, number> | null;
+      signals: JudgmentSignals;
     },
   ): Promise<{ judgmentId: string; judgmentCount: number; target: number }> {
-    const { lease } = values;
+    const { lease, signals: s } = values;
     const result = await sql<{ id: string; judgment_count: number; target: number }>`
       WITH judgment AS (
-        INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms)
+        INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms,
+          criteria, active_ms, focus_losses, first_choice_ms, paste_count, keystroke_count, screen_width, ui_version)
         VALUES (${lease.task_id}, ${lease.pair_id}, ${lease.rater_id}, ${lease.id}, ${values.key}, ${values.choice}, ${values.preference},
-          ${lease.shown_a_first}, ${values.rationale}, ${values.flags}::text[], ${values.timeMs})
+          ${lease.shown_a_first}, ${values.rationale}, ${values.flags}::text[], ${values.timeMs},
+          ${values.criteria === null ? null : JSON.stringify(values.criteria)}::jsonb, ${s.activeMs ?? null}::int, ${s.focusLosses ?? null}::int,
+          ${s.firstChoiceMs ?? null}::int, ${s.pasteCount ?? null}::int, ${s.keystrokeCount ?? null}::int, ${s.screenWidth ?? null}::int,
+          ${s.uiVersion ?? null}::text)
         RETURNING id
       ), lease AS (
         UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = ${lease.id}
       ), pair AS (
         UPDATE pairs SET lease_count = lease_count - 1, judgment_count = judgment_count + 1 WHERE id = ${lease.pair_id}
         RETURNING judgment_count, target
-      )
+      )${
+        lease.gold === null
+          ? sql`, counted AS (
+        ${addToCounters(lease.task_id, lease.pair_id, sql`1`, sql`CASE WHEN pair.judgment_count = pair.target THEN 1 ELSE 0 END`, sql`FROM pair`)}
+      )`
+          : sql``
+      }
       SELECT judgment.id, pair.judgment_count, pair.target FROM judgment, pair`.execute(tx);
     const row = result.rows[0]!;
     return { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
@@ -228,8 +247,11 @@ export class AssignmentRepository {
     return rows.map((r) => r.s);
   }
 
-  async raiseTarget(tx: Tx, pairId: string, target: number): Promise<void> {
-    await tx.updateTable('pairs').set({ target }).where('id', '=', pairId).execute();
+  /** One more slot for a pair that had reached its target: it is no longer complete. */
+  async raiseTarget(tx: Tx, lease: { task_id: string; pair_id: string }, target: number): Promise<void> {
+    await sql`
+      WITH raised AS (UPDATE pairs SET target = ${target} WHERE id = ${lease.pair_id} RETURNING id)
+      ${addToCounters(lease.task_id, lease.pair_id, sql`0`, sql`-1`, sql`FROM raised`)}`.execute(tx);
   }
 
   /** Counts one gold answer; returns the rater's totals after it. */
@@ -267,16 +289,13 @@ export class AssignmentRepository {
       .execute();
   }
 
+  /** From the progress counters: a task of a million pairs is not scanned to learn it is done. */
   async hasIncompletePairs(taskId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('pairs')
-      .select('id')
-      .where('task_id', '=', taskId)
-      .where('gold', 'is', null)
-      .whereRef('judgment_count', '<', 'target')
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    const row = await sql<{ incomplete: boolean }>`
+      SELECT coalesce(sum(complete_pairs), 0) < coalesce(sum(pairs), 0) AS incomplete FROM task_counters WHERE task_id = ${taskId}`.execute(
+      this.db,
+    );
+    return row.rows[0]?.incomplete ?? false;
   }
 
   /** Per active task: judgments this rater made, and pairs still open to them. */
@@ -288,12 +307,29 @@ export class AssignmentRepository {
     const rows = await sql<{ task_id: string; judged_by_me: number; available: number }>`
       SELECT t.id AS task_id,
         (SELECT count(*) FROM judgments j WHERE j.task_id = t.id AND j.rater_id = ${raterId})::int AS judged_by_me,
-        (SELECT count(*) FROM pairs p WHERE p.task_id = t.id
+        (SELECT count(*) FROM (SELECT 1 FROM pairs p WHERE p.task_id = t.id
            AND p.judgment_count + p.lease_count < p.target AND p.gold IS NULL
-           AND ${notMetBy(raterId)})::int AS available
+           AND ${notMetBy(raterId)} LIMIT ${AVAILABLE_COUNT_CAP}) open)::int AS available
       FROM tasks t WHERE t.id = ANY(${taskIds}::uuid[])`.execute(this.db);
     return new Map(rows.rows.map((r) => [r.task_id, { judgedByMe: r.judged_by_me, available: r.available }]));
   }
+}
+
+/** Leases reclaimed per statement by the sweep. */
+export const RECLAIM_BATCH = 1000;
+
+/** Rater home pages count open pairs up to this many ("1,000+"), so a huge task is not scanned per page view. */
+export const AVAILABLE_COUNT_CAP = 1000;
+
+/**
+ * Adds to a task's progress counters in the shard of the pair (see the task_counters migration): a statement that
+ * already locked the pair row locks only this one counter row after it. `from` supplies the row(s) that trigger it.
+ */
+export function addToCounters(taskId: string, pairId: string, judgments: RawBuilder<unknown>, complete: RawBuilder<unknown>, from: RawBuilder<unknown>) {
+  return sql`INSERT INTO task_counters (task_id, shard, judgments, complete_pairs)
+    SELECT ${taskId}::uuid, (hashtext(${pairId}::text) & 15)::smallint, ${judgments}, ${complete} ${from}
+    ON CONFLICT (task_id, shard) DO UPDATE
+      SET judgments = task_counters.judgments + excluded.judgments, complete_pairs = task_counters.complete_pairs + excluded.complete_pairs`;
 }
 
 /**

@@ -2,10 +2,12 @@ import {
   choiceToPreference,
   scaleChoices,
   type Assignment,
+  type Criterion,
   type Eligibility,
   type NextAssignmentResult,
   type Prompt,
   type Quota,
+  type RationaleSetting,
   type RaterTask,
   type SkipAssignmentRequest,
   type SubmitJudgmentRequest,
@@ -13,14 +15,16 @@ import {
 import { AppError, errors } from '../../errors.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
 import type { AuthUser } from '../../http/locals.js';
+import { taskCriteria, taskRationale } from '../tasks/task.presenter.js';
 import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
 import type { UserRepository, UserRow } from '../users/user.repository.js';
-import type {
-  AssignmentOrder,
-  AssignmentRepository,
-  LeaseWithPair,
-  LockedLease,
-  QuotaFilter,
+import {
+  RECLAIM_BATCH,
+  type AssignmentOrder,
+  type AssignmentRepository,
+  type LeaseWithPair,
+  type LockedLease,
+  type QuotaFilter,
 } from './assignment.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -76,6 +80,8 @@ export class AssignmentService {
       name: t.name,
       instructions: t.instructions,
       scale: { points: t.scale_points },
+      criteria: taskCriteria(t),
+      rationale: taskRationale(t),
       judgedByMe: counts.get(t.id)?.judgedByMe ?? 0,
       available: counts.get(t.id)?.available ?? 0,
     }));
@@ -114,7 +120,6 @@ export class AssignmentService {
     if (held) return { assignment: present(held, task) };
     if (paused) return { done: true, reason: 'paused' };
 
-    this.announceExpired(await this.assignments.reclaimExpired(task.id));
     const quota = task.quota as Quota | null;
     const lease = {
       taskId: task.id,
@@ -157,15 +162,20 @@ export class AssignmentService {
           [{ path: 'choice', message: `must be one of ${choices.join(', ')}` }],
         );
       }
+      const rationale = request.rationale?.trim() || null;
+      checkRationale(rationale, taskRationale(own));
+      const criteria = checkCriteria(request.criteria, taskCriteria(own));
       const preference = choiceToPreference(request.choice, own.shown_a_first);
       const recorded = await this.assignments.recordJudgment(tx, {
         lease: own,
         key: request.key,
         choice: request.choice,
         preference,
-        rationale: request.rationale?.trim() || null,
+        rationale,
         flags: request.flags ?? [],
         timeMs: request.timeMs ?? null,
+        criteria,
+        signals: request.signals ?? {},
       });
       const paused = own.is_gold ? await this.scoreGold(tx, own, preference) : undefined;
       if (!own.is_gold) await this.applyAdaptiveRule(tx, own, recorded);
@@ -186,7 +196,7 @@ export class AssignmentService {
     if (lease.min_judgments === null || lease.max_judgments === null) return;
     if (counts.judgmentCount < counts.target || counts.target >= lease.max_judgments) return;
     if (!ratersAgree(await this.assignments.preferenceSigns(tx, lease.pair_id))) {
-      await this.assignments.raiseTarget(tx, lease.pair_id, counts.target + 1);
+      await this.assignments.raiseTarget(tx, lease, counts.target + 1);
     }
   }
 
@@ -232,23 +242,33 @@ export class AssignmentService {
     );
   }
 
-  async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<void> {
-    const taskId = await this.assignments.transaction(async (tx) => {
+  /** Returns the assignment's task. */
+  async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<string> {
+    const { taskId, changed } = await this.assignments.transaction(async (tx) => {
       const lease = await this.assignments.lockLease(tx, request.assignmentId);
-      if (lease && lease.rater_id === caller.id && lease.status === 'skipped') return undefined; // a retried skip
+      // a retried skip
+      if (lease && lease.rater_id === caller.id && lease.status === 'skipped')
+        return { taskId: lease.task_id, changed: false };
       const own = requireOwnLiveLease(lease, caller.id);
       await this.assignments.recordSkip(tx, own, request.reason?.trim() || null);
-      return own.task_id;
+      return { taskId: own.task_id, changed: true };
     });
-    if (taskId) this.events.emit('leasesChanged', { taskId });
+    if (changed) this.events.emit('leasesChanged', { taskId });
+    return taskId;
   }
 
   /** Any node calls this on a timer: expiry needs no single owner, and each lease is reclaimed exactly once. */
   async reclaimExpiredLeases(): Promise<number> {
-    const expired = await this.assignments.reclaimExpired();
-    this.announceExpired(expired);
-    return expired.length;
+    let total = 0;
+    // A batch is at most RECLAIM_BATCH leases; keep going while batches come back full (many raters left at once).
+    for (;;) {
+      const expired = await this.assignments.reclaimExpired();
+      this.announceExpired(expired);
+      total += expired.length;
+      if (expired.length < RECLAIM_BATCH) return total;
+    }
   }
+
 
   private announceExpired(expired: Array<{ id: string; task_id: string; rater_id: string }>): void {
     for (const e of expired)
@@ -278,6 +298,49 @@ function requireOwnLiveLease(lease: LockedLease | undefined, raterId: string): L
   return lease;
 }
 
+/** The task's rationale rule, enforced on the server too (the form enforces it first). */
+function checkRationale(rationale: string | null, rule: RationaleSetting): void {
+  const length = rationale?.length ?? 0;
+  if (rule.mode === 'off' && rationale !== null)
+    throw errors.validation('This task asks for no rationale.', [{ path: 'rationale', message: 'must be empty' }]);
+  if (rule.mode === 'required' && length < Math.max(1, rule.minLength)) {
+    const message = `must be at least ${Math.max(1, rule.minLength)} characters`;
+    throw errors.validation(`This task needs a rationale: it ${message}.`, [{ path: 'rationale', message }]);
+  }
+  if (rule.mode === 'optional' && rationale !== null && length < rule.minLength) {
+    const message = `must be empty or at least ${rule.minLength} characters`;
+    throw errors.validation(`The rationale ${message}.`, [{ path: 'rationale', message }]);
+  }
+}
+
+/** Every criterion the task defines answered within its points, and no others; null when the task has none. */
+function checkCriteria(
+  answers: Record<string, number> | undefined,
+  criteria: Criterion[],
+): Record<string, number> | null {
+  if (criteria.length === 0) {
+    if (answers && Object.keys(answers).length > 0)
+      throw errors.validation('This task has no criteria to rate.', [{ path: 'criteria', message: 'must be empty' }]);
+    return null;
+  }
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const c of criteria) {
+    const value = answers?.[c.id];
+    if (value === undefined) problems.push({ path: `criteria.${c.id}`, message: 'is required' });
+    else if (value < 1 || value > c.points)
+      problems.push({ path: `criteria.${c.id}`, message: `must be between 1 and ${c.points}` });
+  }
+  for (const id of Object.keys(answers ?? {}))
+    if (!criteria.some((c) => c.id === id))
+      problems.push({ path: `criteria.${id}`, message: 'is not a criterion of this task' });
+  if (problems.length > 0)
+    throw errors.validation(
+      `The criteria ratings are not valid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}.`,
+      problems,
+    );
+  return answers ?? null;
+}
+
 /** What a rater sees: sides, never the A/B labels or model names. */
 function present(lease: LeaseWithPair, task: TaskRow): Assignment {
   const [left, right] = lease.shown_a_first
@@ -292,5 +355,7 @@ function present(lease: LeaseWithPair, task: TaskRow): Assignment {
     right: { text: right },
     scale: { points: task.scale_points },
     expiresAt: lease.expires_at.toISOString(),
+    criteria: taskCriteria(task),
+    rationale: taskRationale(task),
   };
 }

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { pairInput, type PairInput } from '@anchor/shared';
-import { friendlyError, issuesToDetails, summarise } from '../../lib/validation.js';
+import { friendlyError, issuesToDetails, summarise, unstorable } from '../../lib/validation.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
 export type ParsedLine = { line: number; pair: PairInput & { externalId: string } } | { line: number; error: string };
@@ -27,6 +27,9 @@ function withExternalId(pair: PairInput): PairInput & { externalId: string } {
 }
 
 function validate(line: number, candidate: unknown): ParsedLine {
+  // NUL characters, invalid Unicode and absurd nesting are refused per line, before PostgreSQL would fail the batch.
+  const bad = unstorable(candidate);
+  if (bad) return { line, error: `${bad.path} ${bad.message}` };
   const result = pairInput.safeParse(candidate, { error: friendlyError });
   if (!result.success) return { line, error: summarise(issuesToDetails(result.error)) };
   return { line, pair: withExternalId(result.data) };
@@ -34,9 +37,18 @@ function validate(line: number, candidate: unknown): ParsedLine {
 
 /** One pair per non-blank line; a line that is not JSON or not a pair becomes an error naming its 1-based number. */
 export async function* parseJsonLines(input: Readable): AsyncGenerator<ParsedLine> {
+  if (input.errored) throw input.errored; // failed before the parser started (the size limit, on the first chunks)
   const lines = createInterface({ input, crlfDelay: Infinity });
+  // readline does not pass its input's errors on (a body over the size limit, a connection cut): without this the
+  // error would be thrown to nobody (crashing the process) and the import would wait forever.
+  let failure: unknown;
+  input.once('error', (err) => {
+    failure = err;
+    lines.close();
+  });
   let line = 0;
   for await (const text of lines) {
+    if (failure) break;
     line++;
     if (text.trim() === '') continue;
     let candidate: unknown;
@@ -48,6 +60,7 @@ export async function* parseJsonLines(input: Readable): AsyncGenerator<ParsedLin
     }
     yield validate(line, candidate);
   }
+  if (failure) throw failure;
 }
 
 /** A CSV prompt cell holding a JSON message list becomes a conversation; anything else is a plain prompt. */
@@ -68,7 +81,8 @@ function blankToUndefined(value: string | undefined): string | undefined {
 
 /** Columns external_id, prompt, response_a, response_b, model_a, model_b, gold and tag_*; the header is line 1. */
 export async function* parseCsvPairs(input: Readable): AsyncGenerator<ParsedLine> {
-  const parser = input.pipe(
+  if (input.errored) throw input.errored;
+  const parser: Readable = input.pipe(
     parseCsv({
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       bom: true,
@@ -77,6 +91,8 @@ export async function* parseCsvPairs(input: Readable): AsyncGenerator<ParsedLine
       relax_column_count: true,
     }),
   );
+  // pipe() does not pass errors on: the parser fails with its input (a body over the size limit, a cut connection).
+  input.once('error', (err) => parser.destroy(err));
   for await (const { record, info } of parser as AsyncIterable<{
     record: Record<string, string>;
     info: { lines: number };

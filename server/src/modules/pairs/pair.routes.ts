@@ -11,7 +11,7 @@ import type { PairService } from './pair.service.js';
 function tooLarge(limit: number): AppError {
   return new AppError(
     'payload_too_large',
-    `The import is larger than ${Math.round(limit / 1024 / 1024)} MB; split the file and post the parts.`,
+    `The import is larger than ${limit >= 1024 * 1024 ? `${Math.round(limit / 1024 / 1024)} MB` : `${Math.round(limit / 1024)} KB`}; split the file and post the parts.`,
   );
 }
 
@@ -47,6 +47,8 @@ export function pairRoutes(pairs: PairService, tasks: TaskService, importMaxByte
       if (declared > importMaxBytes) throw tooLarge(importMaxBytes);
       const body = req.pipe(byteLimit(importMaxBytes));
       req.on('error', (err) => body.destroy(err));
+      // The limit may trip before the parser listens; the parser then finds it in `body.errored` (import-parser.ts).
+      body.on('error', () => {});
       res.json(await pairs.import(task, format, body));
     }),
   );

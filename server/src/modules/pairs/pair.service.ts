@@ -36,15 +36,17 @@ export class PairService {
       let inserted = 0;
       let total = 0;
       let batch: Insertable<Pairs>[] = [];
+      let work = 0;
       const flush = async () => {
-        inserted += await this.pairs.insertBatch(tx, batch);
+        const counts = await this.pairs.insertBatch(tx, batch);
+        inserted += counts.inserted;
+        work += counts.work;
         batch = [];
       };
       for await (const parsed of parse(body) as AsyncIterable<ParsedLine>) {
         if ('error' in parsed) {
           errorCount++;
-          if (errorsFound.length < MAX_REPORTED_ERRORS)
-            errorsFound.push({ line: parsed.line, message: parsed.error });
+          if (errorsFound.length < MAX_REPORTED_ERRORS) errorsFound.push({ line: parsed.line, message: parsed.error });
           continue;
         }
         total++;
@@ -70,6 +72,7 @@ export class PairService {
           message: `${errorCount - errorsFound.length} more lines had errors and are not listed.`,
         });
       }
+      await this.pairs.countPairs(tx, taskId, work);
       return { inserted, skipped: total - inserted, errors: errorsFound };
     });
     if (result.inserted > 0) this.events.emit('pairsImported', { taskId, inserted: result.inserted });

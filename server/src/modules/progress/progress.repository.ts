@@ -12,16 +12,15 @@ export interface ProgressCounts {
 export class ProgressRepository {
   constructor(private readonly db: Database) {}
 
-  /** Counts from the pair counters, which change in the same transactions as the rows they count. Gold pairs are checks, not work. */
+  /** From the sharded task counters (see the task_counters migration), kept in the statements that change them. */
   async counts(taskId: string): Promise<ProgressCounts> {
-    const row = await this.db
-      .selectFrom('pairs')
+    const counters = await this.db
+      .selectFrom('task_counters')
       .where('task_id', '=', taskId)
-      .where('gold', 'is', null)
-      .select((eb) => [
-        eb.fn.countAll<number>().as('pairs'),
-        eb.fn.coalesce(eb.fn.sum<number>('judgment_count'), eb.lit(0)).as('judgments'),
-        sql<number>`count(*) FILTER (WHERE judgment_count >= target)`.as('completePairs'),
+      .select([
+        sql<number>`coalesce(sum(pairs), 0)::int`.as('pairs'),
+        sql<number>`coalesce(sum(judgments), 0)::int`.as('judgments'),
+        sql<number>`coalesce(sum(complete_pairs), 0)::int`.as('completePairs'),
       ])
       .executeTakeFirstOrThrow();
     const leases = await this.db
@@ -31,13 +30,9 @@ export class ProgressRepository {
       .where('expires_at', '>', sql<Date>`now()`)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    return {
-      pairs: row.pairs,
-      judgments: Number(row.judgments),
-      completePairs: row.completePairs,
-      activeLeases: leases.n,
-    };
+    return { ...counters, activeLeases: leases.n };
   }
+
 
   async goldJudgments(taskId: string): Promise<number> {
     const row = await this.db

@@ -1,4 +1,12 @@
-import type { Eligibility, Quota, Task, TaskStatus } from '@anchor/shared';
+import {
+  defaultRationale,
+  type Criterion,
+  type Eligibility,
+  type Quota,
+  type RationaleSetting,
+  type Task,
+  type TaskStatus,
+} from '@anchor/shared';
 import type { TaskRow } from './task.repository.js';
 
 export function presentTask(row: TaskRow): Task {
@@ -18,7 +26,19 @@ export function presentTask(row: TaskRow): Task {
     goldRate: row.gold_rate,
     goldMinAccuracy: row.gold_min_accuracy,
     goldMinAnswers: row.gold_min_answers,
+    criteria: taskCriteria(row),
+    rationale: taskRationale(row),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
+}
+
+/** The task's per-criterion ratings (none when unset). */
+export function taskCriteria(row: Pick<TaskRow, 'criteria'>): Criterion[] {
+  return (row.criteria as Criterion[] | null) ?? [];
+}
+
+/** The task's rationale rule (optional, no minimum, when unset). */
+export function taskRationale(row: Pick<TaskRow, 'rationale'>): RationaleSetting {
+  return (row.rationale as RationaleSetting | null) ?? defaultRationale;
 }

@@ -38,17 +38,27 @@ export class TaskRepository {
    * current target kept within the new [min, max]. Pairs already past a lowered target simply become complete.
    */
   async retargetPairs(task: TaskRow): Promise<void> {
-    await this.db
-      .updateTable('pairs')
-      .set({
-        target:
-          task.min_judgments !== null && task.max_judgments !== null
-            ? sql<number>`least(${task.max_judgments}::int, greatest(${task.min_judgments}::int, target))`
-            : task.judgments_per_pair,
-      })
-      .where('task_id', '=', task.id)
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('pairs')
+        .set({
+          target:
+            task.min_judgments !== null && task.max_judgments !== null
+              ? sql<number>`least(${task.max_judgments}::int, greatest(${task.min_judgments}::int, target))`
+              : task.judgments_per_pair,
+        })
+        .where('task_id', '=', task.id)
+        .execute();
+      // Which pairs are complete changed with the targets: recount them into the progress counters' shards.
+      await sql`UPDATE task_counters SET complete_pairs = 0 WHERE task_id = ${task.id}`.execute(tx);
+      await sql`
+        INSERT INTO task_counters (task_id, shard, complete_pairs)
+        SELECT ${task.id}::uuid, (hashtext(id::text) & 15)::smallint, count(*)
+        FROM pairs WHERE task_id = ${task.id} AND gold IS NULL AND judgment_count >= target GROUP BY 2
+        ON CONFLICT (task_id, shard) DO UPDATE SET complete_pairs = excluded.complete_pairs`.execute(tx);
+    });
   }
+
 
   async count(): Promise<number> {
     const row = await this.db

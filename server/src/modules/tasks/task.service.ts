@@ -40,6 +40,8 @@ export class TaskService {
       gold_rate: input.goldRate,
       gold_min_accuracy: input.goldMinAccuracy,
       gold_min_answers: input.goldMinAnswers,
+      criteria: input.criteria.length > 0 ? JSON.stringify(input.criteria) : null,
+      rationale: JSON.stringify(input.rationale),
       created_by: createdBy,
     });
     return presentTask(row);
@@ -101,6 +103,10 @@ export class TaskService {
       ...(patch.goldRate !== undefined ? { gold_rate: patch.goldRate } : {}),
       ...(patch.goldMinAccuracy !== undefined ? { gold_min_accuracy: patch.goldMinAccuracy } : {}),
       ...(patch.goldMinAnswers !== undefined ? { gold_min_answers: patch.goldMinAnswers } : {}),
+      ...(patch.criteria !== undefined
+        ? { criteria: patch.criteria.length > 0 ? JSON.stringify(patch.criteria) : null }
+        : {}),
+      ...(patch.rationale !== undefined ? { rationale: JSON.stringify(patch.rationale) } : {}),
     });
     if (!row) throw errors.notFound('That task');
     if (patch.judgmentsPerPair !== undefined || patch.minJudgments !== undefined || patch.maxJudgments !== undefined) {
