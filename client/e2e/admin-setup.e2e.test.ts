@@ -49,6 +49,7 @@ describe('setting up a task in a browser', () => {
     // Validation errors from the server appear beside their fields.
     await page.getByRole('link', { name: 'New task' }).click();
     await page.getByLabel('Scale points').fill('12');
+    await page.getByLabel('Name', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Create task' }).click();
     await page.getByText('must be between 2 and 9').waitFor();
     await page.getByText('must not be empty').waitFor();
@@ -56,8 +57,10 @@ describe('setting up a task in a browser', () => {
     await screenshot(page, 'admin-create-task-errors');
     expect(await accessibilityViolations(page)).toEqual([]);
 
-    await page.getByLabel('Name').fill('Family values');
-    await page.getByLabel('Instructions').fill('Prefer answers that respect how the family in question lives.');
+    await page.getByLabel('Name', { exact: true }).fill('Family values');
+    await page
+      .getByLabel('Instructions', { exact: true })
+      .fill('Prefer answers that respect how the family in question lives.');
     await page.getByLabel('Scale points').fill('3');
     await page.getByRole('button', { name: 'Create task' }).click();
     await page.getByRole('heading', { name: 'Family values' }).waitFor();
@@ -86,19 +89,21 @@ describe('setting up a task in a browser', () => {
     }
     await screenshot(page, 'admin-task-imported');
 
-    // People: add a rater, then disable them.
+    // People: add a rater, then disable them (after confirming).
     await page.getByRole('link', { name: 'Raters' }).click();
     await page.getByRole('heading', { name: 'Raters' }).waitFor();
-    await page.getByLabel('Email').fill('amina@example.test');
-    await page.getByLabel('Display name').fill('Amina Njeri');
-    await page.getByLabel('Password').fill('a-long-password');
-    await page.getByLabel('Country').fill('ke');
-    await page.getByLabel('Languages').fill('sw, en');
+    const addForm = page.getByRole('region', { name: 'Add a person' });
+    await addForm.getByLabel('Email').fill('amina@example.test');
+    await addForm.getByLabel('Display name').fill('Amina Njeri');
+    await addForm.getByLabel('Password').fill('a-long-password');
+    await addForm.getByLabel('Country').fill('ke');
+    await addForm.getByLabel('Languages').fill('sw, en');
     await page.getByRole('button', { name: 'Add person' }).click();
     await page.getByText('Amina Njeri can now sign in.').waitFor();
     const row = page.getByRole('row', { name: /Amina Njeri/ });
     expect(await row.getByRole('cell', { name: 'KE' }).count()).toBe(1);
     expect(await row.getByRole('cell', { name: 'sw, en' }).count()).toBe(1);
+    page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Disable Amina Njeri' }).click();
     await row.getByRole('button', { name: 'Enable Amina Njeri' }).waitFor();
     await row.getByText('Disabled').waitFor();

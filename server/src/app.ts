@@ -20,6 +20,9 @@ import { DomainEvents } from './lib/domain-events.js';
 import { AssignmentRepository } from './modules/assignments/assignment.repository.js';
 import { assignmentRoutes } from './modules/assignments/assignment.routes.js';
 import { AssignmentService } from './modules/assignments/assignment.service.js';
+import { AuditRepository } from './modules/audit/audit.repository.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { AuditService } from './modules/audit/audit.service.js';
 import { AuthRepository } from './modules/auth/auth.repository.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
@@ -30,6 +33,9 @@ import { MeService } from './modules/me/me.service.js';
 import { exportRoutes } from './modules/exports/export.routes.js';
 import { ExportService } from './modules/exports/export.service.js';
 import { JudgmentChainRepository, startSealer } from './modules/exports/judgment-chain.repository.js';
+import { InviteRepository } from './modules/invites/invite.repository.js';
+import { inviteAdminRoutes, invitePublicRoutes } from './modules/invites/invite.routes.js';
+import { InviteService } from './modules/invites/invite.service.js';
 import { PairRepository } from './modules/pairs/pair.repository.js';
 import { pairRoutes } from './modules/pairs/pair.routes.js';
 import { PairService } from './modules/pairs/pair.service.js';
@@ -46,7 +52,7 @@ import { userRoutes } from './modules/users/user.routes.js';
 import { UserService } from './modules/users/user.service.js';
 import { attachSocketAdapter } from './realtime/adapter.js';
 import { registerRatingHandlers } from './realtime/handlers.js';
-import { createIo, drainSockets, type AnchorServer } from './realtime/io.js';
+import { announceShutdown, createIo, drainSockets, type AnchorServer } from './realtime/io.js';
 import { startNotifier } from './realtime/notifier.js';
 
 export interface AppDeps {
@@ -60,17 +66,20 @@ export interface AppDeps {
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires repositories into services. No I/O happens here. */
-export function createServices(db: Database, pool: pg.Pool, config: Config, events: DomainEvents) {
+export function createServices(db: Database, pool: pg.Pool, config: Config, events: DomainEvents, logger?: Logger) {
   const users = new UserRepository(db);
   const tasks = new TaskRepository(db);
   const auth: AuthService = new AuthService(new AuthRepository(db), users, config.sessionDays);
   const chain = new JudgmentChainRepository(db);
+  const audit = new AuditService(new AuditRepository(db), logger);
   return {
     events,
     auth,
-    users: new UserService(users, () => auth, events),
-    tasks: new TaskService(tasks, events),
-    pairs: new PairService(new PairRepository(db), events),
+    users: new UserService(users, () => auth, events, audit),
+    tasks: new TaskService(tasks, events, audit),
+    pairs: new PairService(new PairRepository(db), events, audit),
+    audit,
+    invites: new InviteService(new InviteRepository(db), audit),
     assignments: new AssignmentService(new AssignmentRepository(db), tasks, users, events),
     progress: new ProgressService(new ProgressRepository(db)),
     me: new MeService(new MeRepository(db)),
@@ -98,7 +107,7 @@ export interface AnchorApp {
 
 export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   const events = new DomainEvents();
-  const services = createServices(db, pool, config, events);
+  const services = createServices(db, pool, config, events, logger);
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy) app.set('trust proxy', config.trustProxy);
@@ -113,13 +122,16 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
   api.use(authenticate(services.auth, limits));
   api.use(csrfGuard(config.publicOrigins));
   api.use(authRoutes(services.auth, services.users));
+  api.use(invitePublicRoutes(services.invites, services.auth));
   api.use((_req, res, next) => {
     if (!res.locals.user) throw errors.unauthorized();
     next();
   });
   api.use(userRoutes(services.users));
   api.use(pairRoutes(services.pairs, services.tasks, config.importMaxBytes));
-  api.use(exportRoutes(services.exports, services.tasks));
+  api.use(exportRoutes(services.exports, services.tasks, services.audit));
+  api.use(inviteAdminRoutes(services.invites, config.publicOrigins));
+  api.use(auditRoutes(services.audit, services.tasks));
   api.use(taskRoutes(services.tasks, services.progress));
   api.use(qualityRoutes(services.quality, services.tasks));
   api.use(assignmentRoutes(services.assignments));
@@ -166,7 +178,7 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
       await drainSockets(io, SHUTDOWN_DRAIN_MS);
       // 3. Tell this node's sockets why (the other nodes keep running), then close them: the client sees a transport
       //    close, not a server disconnect, so it reconnects by itself.
-      io.local.emit('session:ended', { reason: 'shutdown' });
+      await announceShutdown(io);
       await io.close(); // closes the engine and the adapter; does not wait for HTTP requests
       // 4. Wait for in-flight HTTP requests (an import, an export) to finish, up to the grace period.
       const grace = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { io as ioClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitAck, startTestApp, type Credentials, type TestApp, type TestSocket } from './harness.js';
+import { routeTable, type Route } from './route-table.js';
 
 /**
  * Access control, generated from the route table: every method and path that the real app mounts under /api (walked
@@ -13,44 +14,6 @@ import { emitAck, startTestApp, type Credentials, type TestApp, type TestSocket 
  */
 const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/logout']);
 const SELF = (route: string) => route === 'GET /api/auth/me' || / \/api\/me(\/|$)/.test(route);
-
-interface Route {
-  method: string;
-  path: string;
-}
-
-interface Layer {
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  rawPath?: unknown;
-}
-
-/** Every method + path of the app's router stack (express 5: `app.router.stack`), prefixed by where it is mounted. */
-function routeTable(app: unknown): Route[] {
-  const express = app as { router: { stack: Layer[] } };
-  const routes: Route[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        if (typeof layer.route.path !== 'string') continue; // the client's catch-all (a RegExp) is not an API route
-        for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on && method !== '_all') routes.push({ method: method.toUpperCase(), path: prefix + layer.route.path });
-        }
-      } else if (layer.handle.stack) {
-        const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-        walk(layer.handle.stack, prefix + mount);
-      }
-    }
-  };
-  walk(express.router.stack, '');
-  const seen = new Set<string>();
-  return routes.filter((r) => {
-    const key = `${r.method} ${r.path}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
 
 let app: TestApp;
 let routes: Route[];
@@ -191,8 +154,24 @@ describe('role × socket event matrix', () => {
   it('answers every event the server listens to, for raters and admins, in the contract shape and never internal', async () => {
     const probe = await connect(roles.rater!);
     const serverSocket = [...app.app.io.of('/').sockets.values()].find((s) => s.data.user.role === 'rater');
-    const events = (serverSocket?.eventNames() ?? []).map(String);
+    const reservedNames = [
+      'error',
+      'connect',
+      'connect_error',
+      'disconnect',
+      'disconnecting',
+      'newListener',
+      'removeListener',
+    ];
+    const events = (serverSocket?.eventNames() ?? []).map(String).filter((e) => !reservedNames.includes(e));
     expect(events).toEqual(expect.arrayContaining(['assignment:next', 'judgment:submit', 'assignment:skip']));
+    // socket.io's own names ('error', 'disconnect'…) are refused by the server whatever listens to them.
+    for (const reserved of ['error']) {
+      const answer = await (
+        probe.timeout(5_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> }
+      ).emitWithAck(reserved, {});
+      expect(answer).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    }
     probe.disconnect();
 
     const payloads: unknown[] = [
@@ -209,7 +188,11 @@ describe('role × socket event matrix', () => {
         for (const payload of payloads) {
           const answer = (await (
             socket.timeout(5_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> }
-          ).emitWithAck(event, payload)) as {
+          )
+            .emitWithAck(event, payload)
+            .catch((err: Error) => {
+              throw new Error(`${role} ${event} ${JSON.stringify(payload)}: ${err.message}`);
+            })) as {
             ok?: boolean;
             error?: { code: string; message: string };
           };

@@ -8,6 +8,7 @@ export * from './schemas/assignments.js';
 export * from './schemas/exports.js';
 export * from './schemas/quality.js';
 export * from './schemas/me.js';
+export * from './schemas/admin.js';
 export * from './realtime/events.js';
 export * from './scale.js';
 export * from './rating.js';

@@ -33,11 +33,17 @@ export function AppHeader({ user }: { user: User }) {
           </NavLink>
           {user.role === 'admin' && (
             <>
+              <NavLink to="/admin/overview" className={navClass}>
+                Overview
+              </NavLink>
               <NavLink to="/admin/tasks" className={navClass}>
                 {t('app.nav.tasks')}
               </NavLink>
               <NavLink to="/admin/raters" className={navClass}>
                 {t('app.nav.raters')}
+              </NavLink>
+              <NavLink to="/admin/audit" className={navClass}>
+                Audit log
               </NavLink>
             </>
           )}

@@ -1,9 +1,12 @@
 import { lazy } from 'react';
-import { Navigate, Route, Routes, useParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { Navigate, Route, Routes, useNavigate, useParams } from 'react-router';
 import { EmptyState } from '@/components/ui';
+import { meQueryKey } from '@/features/auth/auth-api';
 import { RequireAdmin, RequireAuth } from '@/features/auth/require-auth';
 import { SignInPage } from '@/features/auth/sign-in-page';
 import { useCurrentUser } from '@/features/auth/use-me';
+import { AcceptInvitePage } from '@/features/raters/accept-invite-page';
 import { RaterHomePage } from '@/features/rating/rater-home-page';
 import '@/i18n';
 import type * as AdminRoutes from './admin-routes';
@@ -18,6 +21,12 @@ const TaskListRoute = lazyAdminRoute('TaskListRoute');
 const CreateTaskRoute = lazyAdminRoute('CreateTaskRoute');
 const TaskDetailRoute = lazyAdminRoute('TaskDetailRoute');
 const RatersRoute = lazyAdminRoute('RatersRoute');
+const OverviewRoute = lazyAdminRoute('OverviewRoute');
+const EditTaskRoute = lazyAdminRoute('EditTaskRoute');
+const TaskPreviewRoute = lazyAdminRoute('TaskPreviewRoute');
+const TaskExportsRoute = lazyAdminRoute('TaskExportsRoute');
+const RaterDetailRoute = lazyAdminRoute('RaterDetailRoute');
+const AuditRoute = lazyAdminRoute('AuditRoute');
 
 // Rater pages past the task list load on demand too, keeping the first download (sign-in, home) small.
 const JudgingPage = lazy(async () => ({ default: (await import('@/features/rating/judging-page')).JudgingPage }));
@@ -35,6 +44,22 @@ function JudgingRoute() {
   return <JudgingPage key={taskId} taskId={taskId} />;
 }
 
+/** An invitation link: public, in the raters' bundle. Accepting signs the new user in and takes them home. */
+function InviteRoute() {
+  const { token = '' } = useParams();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  return (
+    <AcceptInvitePage
+      token={token}
+      onAccepted={(user) => {
+        queryClient.setQueryData(meQueryKey, user);
+        void navigate('/', { replace: true });
+      }}
+    />
+  );
+}
+
 function NotFoundRoute() {
   return (
     <EmptyState title="Page not found">
@@ -47,6 +72,7 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/login" element={<SignInPage />} />
+      <Route path="/invite/:token" element={<InviteRoute />} />
       <Route
         element={
           <RequireAuth>
@@ -63,8 +89,14 @@ export function AppRoutes() {
           <Route index element={<Navigate to="tasks" replace />} />
           <Route path="tasks" element={<TaskListRoute />} />
           <Route path="tasks/new" element={<CreateTaskRoute />} />
+          <Route path="overview" element={<OverviewRoute />} />
           <Route path="tasks/:id" element={<TaskDetailRoute />} />
+          <Route path="tasks/:id/edit" element={<EditTaskRoute />} />
+          <Route path="tasks/:id/preview" element={<TaskPreviewRoute />} />
+          <Route path="tasks/:id/exports" element={<TaskExportsRoute />} />
           <Route path="raters" element={<RatersRoute />} />
+          <Route path="raters/:id" element={<RaterDetailRoute />} />
+          <Route path="audit" element={<AuditRoute />} />
         </Route>
         <Route path="*" element={<NotFoundRoute />} />
       </Route>

@@ -47,6 +47,46 @@ export interface Assignments {
   task_id: string;
 }
 
+export interface AuditLog {
+  action: string;
+  actor_email: string | null;
+  actor_id: string | null;
+  at: Generated<Timestamp>;
+  details: Generated<Json>;
+  seq: Generated<number>;
+  target_id: string | null;
+  target_type: string;
+}
+
+export interface ExportLog {
+  actor_id: string | null;
+  bytes: number;
+  created_at: Generated<Timestamp>;
+  filters: Json;
+  format: string;
+  id: Generated<string>;
+  rows: number | null;
+  sha256: string;
+  task_id: string;
+}
+
+export interface Invites {
+  accepted_at: Timestamp | null;
+  accepted_user_id: string | null;
+  attributes: Generated<Json>;
+  country: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  display_name: string | null;
+  email: string;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  languages: Generated<string[]>;
+  revoked_at: Timestamp | null;
+  role: Generated<string>;
+  token_hash: string;
+}
+
 export interface Judgments {
   active_ms: number | null;
   assignment_id: string;
@@ -153,6 +193,7 @@ export interface Tasks {
   name: string;
   quota: Json | null;
   rationale: Json | null;
+  scale_labels: Json | null;
   scale_points: number;
   status: Generated<string>;
   updated_at: Generated<Timestamp>;
@@ -176,6 +217,9 @@ export interface Users {
 export interface DB {
   api_tokens: ApiTokens;
   assignments: Assignments;
+  audit_log: AuditLog;
+  export_log: ExportLog;
+  invites: Invites;
   judgments: Judgments;
   pairs: Pairs;
   rater_consents: RaterConsents;

@@ -29,6 +29,15 @@ interface Traffic {
   idle: Array<() => void>;
 }
 const traffic = new WeakMap<AnchorServer, Traffic>();
+const RESERVED_EVENTS = new Set([
+  'error',
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+]);
 
 export function createIo(
   httpServer: HttpServer,
@@ -69,6 +78,16 @@ export function createIo(
     // events whose acknowledgement is still owed (the shutdown waits for them).
     socket.use((packet, next) => {
       const ack = packet.at(-1);
+      // Names socket.io uses for its own events ('error', 'disconnect'…) are never dispatched from a client.
+      if (RESERVED_EVENTS.has(String(packet[0]))) {
+        if (typeof ack === 'function') {
+          (ack as (r: unknown) => void)({
+            ok: false,
+            error: { code: 'not_found', message: 'That event name is reserved.' },
+          });
+        }
+        return;
+      }
       if (typeof ack !== 'function') return next(); // no acknowledgement: the handlers ignore it anyway
       const refuse = (error: { code: 'rate_limited' | 'unavailable' | 'not_found'; message: string }) =>
         (ack as (r: unknown) => void)({ ok: false, error });
@@ -128,4 +147,20 @@ export async function drainSockets(io: AnchorServer, timeoutMs: number): Promise
   ]);
   clearTimeout(timer);
   return state.inFlight;
+}
+
+/**
+ * Tells this node's sockets that it is shutting down (`session:ended {reason: 'shutdown'}`) and waits, up to
+ * `timeoutMs`, until those packets have left the write buffers: closing the engine right after the emit would drop
+ * the ones still queued.
+ */
+export async function announceShutdown(io: AnchorServer, timeoutMs = 1_000): Promise<void> {
+  io.local.emit('session:ended', { reason: 'shutdown' }); // this node's sockets: the other nodes keep running
+  const deadline = Date.now() + timeoutMs;
+  const pending = () =>
+    [...io.of('/').sockets.values()].some(
+      (s) => (s.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 0,
+    );
+  while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 20)); // and a moment for the kernel to take what was written
 }

@@ -12,6 +12,13 @@ export const scale = z.object({
     .int()
     .min(2, { message: 'must be between 2 and 9' })
     .max(9, { message: 'must be between 2 and 9' }),
+  /** (extension) A label per point, left to right ("Left much better" … "Right much better"); absent: the defaults. */
+  labels: z
+    .array(
+      z.string().trim().min(1, { message: 'must not be empty' }).max(80, { message: 'must be at most 80 characters' }),
+    )
+    .max(9)
+    .optional(),
 });
 export type Scale = z.infer<typeof scale>;
 
@@ -129,8 +136,11 @@ export function taskSettingsProblems(t: {
   minJudgments?: number | null | undefined;
   maxJudgments?: number | null | undefined;
   quota?: Quota | null | undefined;
+  scale?: Scale | undefined;
 }): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
+  if (t.scale?.labels && t.scale.labels.length !== t.scale.points)
+    problems.push({ path: 'scale.labels', message: `must have one label per point (${t.scale.points})` });
   const min = t.minJudgments ?? null;
   const max = t.maxJudgments ?? null;
   if ((min === null) !== (max === null))
@@ -187,6 +197,14 @@ export const taskProgress = z.object({
   judgments: z.number(),
   completePairs: z.number(),
   activeLeases: z.number(),
+  /** (extension) Judgments every pair needs in all (adaptive: the current targets), for "judgments / target". */
+  targetJudgments: z.number(),
+  /** (extension) Judgments in each of the last 10 minutes, oldest first; the last entry is the current minute. */
+  judgmentsPerMinute: z.array(z.number()),
+  /** (extension) Raters holding a live lease or who judged in the last 2 minutes. */
+  activeRaters: z.number(),
+  /** (extension) Seconds to completion at the last 10 minutes' pace; null when nothing was judged in them. */
+  etaSeconds: z.number().nullable(),
 });
 export type TaskProgress = z.infer<typeof taskProgress>;
 

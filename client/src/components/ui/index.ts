@@ -10,3 +10,4 @@ export { PageHeader } from './page-header';
 export { ProgressBar } from './progress-bar';
 export { Stat } from './stat';
 export { TextBlock } from './text-block';
+// bar-chart and live-counters are imported by path (admin pages only), so they stay out of the raters' bundle.

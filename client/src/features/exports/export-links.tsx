@@ -1,7 +1,7 @@
 import { EXPORT_FORMATS, type ExportFormat } from '@anchor/shared';
 import { Card } from '@/components/ui';
 
-const formatDescriptions: Record<ExportFormat, string> = {
+export const formatDescriptions: Record<ExportFormat, string> = {
   dpo: 'Preference pairs for DPO training (JSON Lines): prompt, chosen and rejected, one line per decided pair.',
   reward: 'The DPO rows with a margin for reward-model training (JSON Lines).',
   kto: 'Unpaired examples for KTO (JSON Lines): each chosen completion labelled true, each rejected one false.',

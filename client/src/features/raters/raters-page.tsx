@@ -1,7 +1,11 @@
+import { useDeferredValue, useState } from 'react';
+import { Link } from 'react-router';
 import type { User } from '@anchor/shared';
-import { Alert, Badge, Button, EmptyState, ErrorMessage, Loading, PageHeader } from '@/components/ui';
+import { Alert, Badge, Button, Card, EmptyState, ErrorMessage, Field, Loading, PageHeader } from '@/components/ui';
 import { errorMessage } from '@/lib/api';
 import { CreateUserForm } from './create-user-form';
+import { InvitationList, InviteForm } from './invite-form';
+import type { UserFilter } from './users-api';
 import { useUpdateUser, useUsers } from './use-users';
 
 interface UserRowProps {
@@ -16,9 +20,9 @@ function UserRow({ user, isSelf, busy, onToggle }: UserRowProps) {
   return (
     <tr className={disabled ? 'table__row--muted' : undefined}>
       <th scope="row">
-        <span className="user-name" dir="auto">
+        <Link className="user-name" dir="auto" to={`/admin/raters/${user.id}`}>
           {user.displayName}
-        </span>
+        </Link>
         <span className="user-email">{user.email}</span>
       </th>
       <td>{user.role === 'admin' ? 'Admin' : 'Rater'}</td>
@@ -46,25 +50,80 @@ function UserRow({ user, isSelf, busy, onToggle }: UserRowProps) {
   );
 }
 
+function Filters({ filter, onChange }: { filter: UserFilter; onChange: (filter: UserFilter) => void }) {
+  const set = (key: keyof UserFilter) => (event: { target: { value: string } }) =>
+    onChange({ ...filter, [key]: event.target.value });
+  return (
+    <Card title="Find people">
+      <div className="form__row filters">
+        <Field label="Search" hint="Name or email">
+          {(control) => <input {...control} type="search" value={filter.q ?? ''} onChange={set('q')} />}
+        </Field>
+        <Field label="Country code" hint="Such as KE">
+          {(control) => (
+            <input
+              {...control}
+              maxLength={2}
+              value={filter.country ?? ''}
+              onChange={(e) => onChange({ ...filter, country: e.target.value.toUpperCase() })}
+            />
+          )}
+        </Field>
+        <Field label="Language tag" hint="Such as sw">
+          {(control) => <input {...control} value={filter.language ?? ''} onChange={set('language')} />}
+        </Field>
+        <Field label="Status">
+          {(control) => (
+            <select {...control} value={filter.status ?? ''} onChange={set('status')}>
+              <option value="">Any</option>
+              <option value="active">Active</option>
+              <option value="disabled">Disabled</option>
+            </select>
+          )}
+        </Field>
+      </div>
+    </Card>
+  );
+}
+
+/** Only complete filter values go to the server (a half-typed country code would match nobody). */
+function usableFilter(filter: UserFilter): UserFilter {
+  return {
+    ...(filter.q?.trim() ? { q: filter.q.trim() } : {}),
+    ...(filter.country && /^[A-Z]{2}$/.test(filter.country) ? { country: filter.country } : {}),
+    ...(filter.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(filter.language)
+      ? { language: filter.language }
+      : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+  };
+}
+
 /** Everyone who can sign in. Disabling someone ends their sessions at once. */
 export function RatersPage({ currentUserId }: { currentUserId: string }) {
-  const users = useUsers();
+  const [filter, setFilter] = useState<UserFilter>({});
+  const deferred = useDeferredValue(usableFilter(filter));
+  const users = useUsers(deferred);
   const updateUser = useUpdateUser();
-  const toggle = (user: User) =>
-    updateUser.mutate({ id: user.id, patch: { status: user.status === 'active' ? 'disabled' : 'active' } });
+  const toggle = (user: User) => {
+    const disabling = user.status === 'active';
+    if (disabling && !window.confirm(`Disable ${user.displayName}? They are signed out everywhere at once.`)) return;
+    updateUser.mutate({ id: user.id, patch: { status: disabling ? 'disabled' : 'active' } });
+  };
 
   return (
     <>
       <PageHeader title="Raters" description="Everyone who can sign in: raters and admins." />
       <div className="detail-grid">
         <div className="detail-grid__main">
+          <Filters filter={filter} onChange={setFilter} />
           {users.isPending && <Loading />}
           {users.isError && <ErrorMessage error={users.error} onRetry={() => void users.refetch()} />}
           {updateUser.isError && <Alert>{errorMessage(updateUser.error)}</Alert>}
-          {users.data?.length === 0 && <EmptyState title="Nobody here yet" />}
+          {users.data?.length === 0 && <EmptyState title="Nobody matches" />}
           {users.data && users.data.length > 0 && (
             <div className="table-wrap card card--flush">
               <table className="table">
+                <caption className="visually-hidden">People ({users.data.length})</caption>
                 <thead>
                   <tr>
                     <th scope="col">Name</th>
@@ -93,6 +152,8 @@ export function RatersPage({ currentUserId }: { currentUserId: string }) {
           )}
         </div>
         <div className="detail-grid__side">
+          <InviteForm />
+          <InvitationList />
           <CreateUserForm />
         </div>
       </div>

@@ -49,6 +49,8 @@ export function JudgmentForm({
   const criteria = assignment.criteria ?? [];
   const rule = assignment.rationale ?? defaultRationale;
   const choices = scaleChoices(points);
+  // A task may name its points itself (issue 5's `scale.labels`); otherwise the translated defaults.
+  const customLabels = (assignment.scale as { labels?: string[] | undefined }).labels;
   const [choice, setChoice] = useState<number | null>(null);
   const [ratings, setRatings] = useState<Record<string, number>>({});
   const [rationale, setRationale] = useState('');
@@ -188,7 +190,7 @@ export function JudgmentForm({
               <kbd className="choice__key" aria-hidden="true">
                 {index + 1}
               </kbd>
-              <span className="choice__label">{choiceLabel(t, value, points)}</span>
+              <span className="choice__label">{customLabels?.[index] ?? choiceLabel(t, value, points)}</span>
             </button>
           ))}
         </div>

@@ -23,7 +23,7 @@ export interface StatusAction {
   label: string;
   to: TaskStatus;
   variant: ButtonVariant;
-  /** Asked before an irreversible move. */
+  /** Asked before a move that interrupts raters' work or cannot be undone. */
   confirm?: string;
 }
 
@@ -37,7 +37,16 @@ const archive: StatusAction = {
 /** The moves the server allows from each status (archived is final), as buttons. */
 export const statusActions: Record<TaskStatus, StatusAction[]> = {
   draft: [{ label: 'Activate', to: 'active', variant: 'primary' }, archive],
-  active: [{ label: 'Pause', to: 'paused', variant: 'secondary' }, archive],
+  active: [
+    {
+      label: 'Pause',
+      to: 'paused',
+      variant: 'secondary',
+      confirm:
+        'Pause this task? Raters working on it are told at once and get no new pairs from it until you activate it again.',
+    },
+    archive,
+  ],
   paused: [{ label: 'Activate', to: 'active', variant: 'primary' }, archive],
   archived: [],
 };

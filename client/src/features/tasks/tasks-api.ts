@@ -1,5 +1,14 @@
-import type { CreateTaskBody, ImportResult, PatchTaskBody, Task, TaskStats } from '@anchor/shared';
-import { apiJson } from '@/lib/api';
+import type {
+  CreateTaskBody,
+  ErrorDetail,
+  ImportResult,
+  PatchTaskBody,
+  Task,
+  TaskPreviewResponse,
+  TaskProgress,
+  TaskStats,
+} from '@anchor/shared';
+import { ApiError, apiJson } from '@/lib/api';
 
 export const taskKeys = {
   all: ['tasks'] as const,
@@ -47,5 +56,60 @@ export function importPairs(taskId: string, file: File, contentType: string): Pr
     method: 'POST',
     body: file,
     contentType,
+  });
+}
+
+export const progressKeys = {
+  all: () => ['progress', 'all'] as const,
+};
+
+/** Every task's live counters, for the overview (then patched by `task:progress`). */
+export async function fetchAllProgress(): Promise<TaskProgress[]> {
+  return (await apiJson<{ progress: TaskProgress[] }>('/api/progress')).progress;
+}
+
+/** The judging screen's view of the task's n-th pair; nothing is leased or recorded. */
+export function fetchTaskPreview(id: string, n: number): Promise<TaskPreviewResponse> {
+  return apiJson<TaskPreviewResponse>(`/api/tasks/${encodeURIComponent(id)}/preview?n=${n}`);
+}
+
+/**
+ * The import through XMLHttpRequest, whose upload reports progress (fetch cannot, for a request body). The file is
+ * sent as it is: the browser streams it from disk, and the server parses it line by line.
+ */
+export function importPairsWithProgress(
+  taskId: string,
+  file: File,
+  contentType: string,
+  onProgress: (sent: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<ImportResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/tasks/${encodeURIComponent(taskId)}/pairs`);
+    xhr.setRequestHeader('content-type', contentType);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) return resolve(body as ImportResult);
+      const error = (body as { error?: { code: ApiError['code']; message: string; details?: ErrorDetail[] } })?.error;
+      reject(
+        error
+          ? new ApiError(xhr.status, error.code, error.message, error.details ?? [])
+          : new ApiError(xhr.status, 'invalid_response', `The server answered ${xhr.status}. Try again in a moment.`),
+      );
+    };
+    xhr.onerror = () =>
+      reject(new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.'));
+    signal?.addEventListener('abort', () => xhr.abort());
+    xhr.onabort = () => reject(new DOMException('The import was cancelled.', 'AbortError'));
+    xhr.send(file);
   });
 }

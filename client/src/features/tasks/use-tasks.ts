@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import type { ImportResult, PatchTaskBody, Task } from '@anchor/shared';
 import { useSocketEvent } from '@/lib/socket-context';
-import { createTask, fetchTask, fetchTasks, importPairs, taskKeys, updateTask } from './tasks-api';
+import { createTask, fetchTask, fetchTasks, importPairsWithProgress, taskKeys, updateTask } from './tasks-api';
 
 /** Keeps cached copies of a task current, whoever changed it (another admin, this tab). */
 function useStoreTask() {
@@ -49,10 +50,17 @@ export function useUpdateTask(id: string) {
   return useMutation({ mutationFn: (patch: PatchTaskBody) => updateTask(id, patch), onSuccess: storeTask });
 }
 
+/** The import, with the upload's progress (bytes sent of the file's size) while it runs. */
 export function useImportPairs(taskId: string) {
   const queryClient = useQueryClient();
-  return useMutation<ImportResult, Error, { file: File; contentType: string }>({
-    mutationFn: ({ file, contentType }) => importPairs(taskId, file, contentType),
+  const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
+  const mutation = useMutation<ImportResult, Error, { file: File; contentType: string; signal?: AbortSignal }>({
+    mutationFn: ({ file, contentType, signal }) => {
+      setProgress({ sent: 0, total: file.size });
+      return importPairsWithProgress(taskId, file, contentType, (sent, total) => setProgress({ sent, total }), signal);
+    },
+    onSettled: () => setProgress(null),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: taskKeys.stats(taskId) }),
   });
+  return { ...mutation, progress };
 }

@@ -15,7 +15,7 @@ import {
 import { AppError, errors } from '../../errors.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
 import type { AuthUser } from '../../http/locals.js';
-import { taskCriteria, taskRationale } from '../tasks/task.presenter.js';
+import { taskCriteria, taskRationale, taskScale } from '../tasks/task.presenter.js';
 import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
 import type { UserRepository, UserRow } from '../users/user.repository.js';
 import {
@@ -79,7 +79,7 @@ export class AssignmentService {
       id: t.id,
       name: t.name,
       instructions: t.instructions,
-      scale: { points: t.scale_points },
+      scale: taskScale(t),
       criteria: taskCriteria(t),
       rationale: taskRationale(t),
       judgedByMe: counts.get(t.id)?.judgedByMe ?? 0,
@@ -353,7 +353,7 @@ function present(lease: LeaseWithPair, task: TaskRow): Assignment {
     prompt: lease.prompt as Prompt,
     left: { text: left },
     right: { text: right },
-    scale: { points: task.scale_points },
+    scale: taskScale(task),
     expiresAt: lease.expires_at.toISOString(),
     criteria: taskCriteria(task),
     rationale: taskRationale(task),

@@ -83,9 +83,16 @@ export class ExportService {
    * The export's bytes, streamed from PostgreSQL's COPY; the caller must consume or destroy the stream. Judgments
    * committed before the call are sealed into the task's chain first, so the export carries their chain positions.
    */
-  async stream(taskId: string, format: ExportFormat, filters: ExportFilters): Promise<Readable> {
+  async stream(
+    taskId: string,
+    format: ExportFormat,
+    filters: ExportFilters,
+    /** Sees the COPY output before encoding (the admin console counts rows there for its export log). */
+    tap?: (rows: Readable) => Readable,
+  ): Promise<Readable> {
     await this.chain.sealPending({ taskId, wait: true });
-    return encode(format, await this.exports.stream({ taskId, format, filters }));
+    const rows = await this.exports.stream({ taskId, format, filters });
+    return encode(format, tap ? tap(rows) : rows);
   }
 
   /** Counts and digests the very bytes `stream` serves for the same data and filters (one snapshot for both). */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
+import { CsvError, parse as parseCsv } from 'csv-parse';
 import { pairInput, type PairInput } from '@anchor/shared';
+import { errors } from '../../errors.js';
 import { friendlyError, issuesToDetails, summarise, unstorable } from '../../lib/validation.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
@@ -93,6 +94,21 @@ export async function* parseCsvPairs(input: Readable): AsyncGenerator<ParsedLine
   );
   // pipe() does not pass errors on: the parser fails with its input (a body over the size limit, a cut connection).
   input.once('error', (err) => parser.destroy(err));
+  try {
+    yield* csvRecords(parser);
+  } catch (err) {
+    // Malformed CSV (an unclosed quote, a stray quote inside a field…): the whole import is refused and rolled back,
+    // with the line csv-parse stopped at. Size-limit and connection errors go through as they are.
+    if (err instanceof CsvError) {
+      throw errors.validation(`The CSV is not valid: ${err.message}`, [
+        { path: 'body', message: err.message, ...(typeof err.lines === 'number' ? { line: err.lines } : {}) },
+      ]);
+    }
+    throw err;
+  }
+}
+
+async function* csvRecords(parser: Readable): AsyncGenerator<ParsedLine> {
   for await (const { record, info } of parser as AsyncIterable<{
     record: Record<string, string>;
     info: { lines: number };

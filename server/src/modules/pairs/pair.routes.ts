@@ -32,7 +32,7 @@ export function pairRoutes(pairs: PairService, tasks: TaskService, importMaxByte
 
   router.post(
     '/tasks/:id/pairs',
-    handle({ params: idParams }, async ({ params, req, res }) => {
+    handle({ params: idParams }, async ({ params, req, user, res }) => {
       const task = await tasks.getRow(params.id);
       if (task.status === 'archived')
         throw new AppError('conflict', 'This task is archived; pairs can no longer be added.');
@@ -49,7 +49,7 @@ export function pairRoutes(pairs: PairService, tasks: TaskService, importMaxByte
       req.on('error', (err) => body.destroy(err));
       // The limit may trip before the parser listens; the parser then finds it in `body.errored` (import-parser.ts).
       body.on('error', () => {});
-      res.json(await pairs.import(task, format, body));
+      res.json(await pairs.import(task, format, body, user));
     }),
   );
 

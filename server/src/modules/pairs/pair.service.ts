@@ -4,6 +4,7 @@ import type { ImportResult, PairsPage } from '@anchor/shared';
 import type { Pairs } from '../../db/schema.js';
 import { errors } from '../../errors.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
 import { parseCsvPairs, parseJsonLines, type ImportFormat, type ParsedLine } from './import-parser.js';
 import { presentPair } from './pair.presenter.js';
 import type { PairRepository } from './pair.repository.js';
@@ -16,6 +17,7 @@ export class PairService {
   constructor(
     private readonly pairs: PairRepository,
     private readonly events: DomainEvents,
+    private readonly audit?: AuditService,
   ) {}
 
   /**
@@ -26,6 +28,7 @@ export class PairService {
     task: { id: string; judgments_per_pair: number; min_judgments: number | null },
     format: ImportFormat,
     body: Readable,
+    actor?: Actor,
   ): Promise<ImportResult> {
     const taskId = task.id;
     const target = task.min_judgments ?? task.judgments_per_pair;
@@ -76,6 +79,13 @@ export class PairService {
       return { inserted, skipped: total - inserted, errors: errorsFound };
     });
     if (result.inserted > 0) this.events.emit('pairsImported', { taskId, inserted: result.inserted });
+    if (actor)
+      await this.audit?.record(actor, {
+        action: 'pairs.imported',
+        targetType: 'task',
+        targetId: taskId,
+        details: { format, inserted: result.inserted, skipped: result.skipped, rejectedLines: result.errors.length },
+      });
     return result;
   }
 

@@ -33,6 +33,47 @@ export class ProgressRepository {
     return { ...counters, activeLeases: leases.n };
   }
 
+  /**
+   * The live pace: judgments in each of the last `minutes` whole minutes (oldest first, the current one last), and
+   * the raters active now (a live lease, or a judgment in the last 2 minutes). Reads the judgments_task_created index.
+   */
+  async pace(taskId: string, minutes: number): Promise<{ perMinute: number[]; activeRaters: number }> {
+    const perMinute = await sql<{ ago: number; n: number }>`
+      SELECT floor(extract(epoch FROM date_trunc('minute', now()) - date_trunc('minute', created_at)) / 60)::int AS ago,
+             count(*)::int AS n
+      FROM judgments
+      WHERE task_id = ${taskId} AND created_at >= date_trunc('minute', now()) - make_interval(mins => ${minutes - 1})
+      GROUP BY 1`.execute(this.db);
+    const active = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM (
+        SELECT rater_id FROM assignments
+        WHERE task_id = ${taskId} AND status = 'leased' AND expires_at > now()
+        UNION
+        SELECT rater_id FROM judgments WHERE task_id = ${taskId} AND created_at > now() - interval '2 minutes'
+      ) r`.execute(this.db);
+    const series = Array.from({ length: minutes }, () => 0);
+    for (const row of perMinute.rows) if (row.ago >= 0 && row.ago < minutes) series[minutes - 1 - row.ago] = row.n;
+    return { perMinute: series, activeRaters: active.rows[0]?.n ?? 0 };
+  }
+
+  async redundancy(taskId: string) {
+    return this.db
+      .selectFrom('tasks')
+      .where('id', '=', taskId)
+      .select(['judgments_per_pair', 'min_judgments', 'max_judgments'])
+      .executeTakeFirst();
+  }
+
+  /** Judgments all pairs need at their current targets (a judgment past a lowered target counts as needed). */
+  async targetJudgments(taskId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('pairs')
+      .where('task_id', '=', taskId)
+      .where('gold', 'is', null)
+      .select(sql<number>`coalesce(sum(greatest(target, judgment_count)), 0)::int`.as('n'))
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
 
   async goldJudgments(taskId: string): Promise<number> {
     const row = await this.db

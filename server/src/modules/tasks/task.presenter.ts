@@ -4,6 +4,7 @@ import {
   type Eligibility,
   type Quota,
   type RationaleSetting,
+  type Scale,
   type Task,
   type TaskStatus,
 } from '@anchor/shared';
@@ -16,7 +17,7 @@ export function presentTask(row: TaskRow): Task {
     instructions: row.instructions,
     status: row.status as TaskStatus,
     judgmentsPerPair: row.judgments_per_pair,
-    scale: { points: row.scale_points },
+    scale: taskScale(row),
     leaseSeconds: row.lease_seconds,
     eligibility: row.eligibility as Eligibility,
     assignmentOrder: row.assignment_order as Task['assignmentOrder'],
@@ -31,6 +32,14 @@ export function presentTask(row: TaskRow): Task {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
+}
+
+/** The scale, with its point labels when the task has them. */
+export function taskScale(row: Pick<TaskRow, 'scale_points' | 'scale_labels'>): Scale {
+  const labels = row.scale_labels as string[] | null;
+  return labels && labels.length === row.scale_points
+    ? { points: row.scale_points, labels }
+    : { points: row.scale_points };
 }
 
 /** The task's per-criterion ratings (none when unset). */

@@ -59,6 +59,17 @@ export class TaskRepository {
     });
   }
 
+  /** The n-th pair of a task in import order (gold checks included: they are what raters see too). */
+  previewPair(taskId: string, n: number) {
+    return this.db
+      .selectFrom('pairs')
+      .select(['id', 'external_id', 'prompt', 'response_a', 'response_b'])
+      .where('task_id', '=', taskId)
+      .orderBy('seq')
+      .offset(n)
+      .limit(1)
+      .executeTakeFirst();
+  }
 
   async count(): Promise<number> {
     const row = await this.db

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { createTaskBody, idParams, patchTaskBody } from '@anchor/shared';
 import { handle } from '../../http/handle.js';
 import { requireRole } from '../../http/authenticate.js';
@@ -12,7 +13,7 @@ export function taskRoutes(tasks: TaskService, progress: ProgressService): Route
   router.post(
     '/tasks',
     handle({ body: createTaskBody }, async ({ body, user, res }) => {
-      res.status(201).json({ task: await tasks.create(body, user.id) });
+      res.status(201).json({ task: await tasks.create(body, user.id, user) });
     }),
   );
   router.get(
@@ -29,8 +30,8 @@ export function taskRoutes(tasks: TaskService, progress: ProgressService): Route
   );
   router.patch(
     '/tasks/:id',
-    handle({ params: idParams, body: patchTaskBody }, async ({ params, body, res }) => {
-      res.json({ task: await tasks.update(params.id, body) });
+    handle({ params: idParams, body: patchTaskBody }, async ({ params, body, user, res }) => {
+      res.json({ task: await tasks.update(params.id, body, user) });
     }),
   );
   router.get(
@@ -39,5 +40,26 @@ export function taskRoutes(tasks: TaskService, progress: ProgressService): Route
       res.json(await progress.stats(await tasks.getRow(params.id)));
     }),
   );
+  // The overview's counters for every task, seeded once; `task:progress` keeps them live.
+  router.get(
+    '/progress',
+    requireRole('admin'),
+    handle({}, async ({ res }) => {
+      const all = await tasks.list();
+      res.json({ progress: await Promise.all(all.map((t) => progress.progressOf(t.id))) });
+    }),
+  );
+  router.get(
+    '/tasks/:id/preview',
+    handle({ params: idParams, query: previewQuery }, async ({ params, query, res }) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await tasks.preview(params.id, query.n));
+    }),
+  );
   return router;
 }
+
+/** `?n=` picks the task's n-th pair in import order (0: the first). */
+const previewQuery = z.object({
+  n: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(0),
+});

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { createUserBody, idParams, patchUserBody } from '@anchor/shared';
+import { createUserBody, idParams, listUsersQuery, patchUserBody } from '@anchor/shared';
 import { handle } from '../../http/handle.js';
 import { requireRole } from '../../http/authenticate.js';
 import type { UserService } from './user.service.js';
@@ -10,20 +10,32 @@ export function userRoutes(users: UserService): Router {
 
   router.post(
     '/users',
-    handle({ body: createUserBody }, async ({ body, res }) => {
-      res.status(201).json({ user: await users.create(body) });
+    handle({ body: createUserBody }, async ({ body, user, res }) => {
+      res.status(201).json({ user: await users.create(body, user) });
     }),
   );
   router.get(
     '/users',
-    handle({}, async ({ res }) => {
-      res.json({ users: await users.list() });
+    handle({ query: listUsersQuery }, async ({ query, res }) => {
+      res.json({ users: await users.list(query) });
+    }),
+  );
+  router.get(
+    '/users/:id',
+    handle({ params: idParams }, async ({ params, res }) => {
+      res.json({ user: await users.get(params.id) });
+    }),
+  );
+  router.get(
+    '/users/:id/activity',
+    handle({ params: idParams }, async ({ params, res }) => {
+      res.json(await users.activity(params.id));
     }),
   );
   router.patch(
     '/users/:id',
     handle({ params: idParams, body: patchUserBody }, async ({ params, body, user, res }) => {
-      res.json({ user: await users.update(params.id, body, user.id) });
+      res.json({ user: await users.update(params.id, body, user.id, user) });
     }),
   );
   return router;

@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { CreateUserBody, PatchUserBody, User } from '@anchor/shared';
+import type { CreateUserBody, PatchUserBody, RaterActivity, User } from '@anchor/shared';
 import { errors } from '../../errors.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
+import type { Actor, AuditService } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { hashPassword } from '../auth/password.js';
 import { presentUser } from './user.presenter.js';
-import type { UserRepository } from './user.repository.js';
+import type { UserFilter, UserRepository } from './user.repository.js';
 
 export class UserService {
   constructor(
     private readonly users: UserRepository,
     private readonly auth: () => AuthService,
     private readonly events: DomainEvents,
+    private readonly audit?: AuditService,
   ) {}
 
   async get(id: string): Promise<User> {
@@ -20,11 +22,32 @@ export class UserService {
     return presentUser(row);
   }
 
-  async list(): Promise<User[]> {
-    return (await this.users.list()).map(presentUser);
+  async list(filter: UserFilter = {}): Promise<User[]> {
+    return (await this.users.list(filter)).map(presentUser);
   }
 
-  async create(input: CreateUserBody): Promise<User> {
+  /** What a rater did lately: their latest judgments, and the admin actions about them. */
+  async activity(id: string): Promise<RaterActivity> {
+    await this.get(id);
+    const [judgments, audit] = await Promise.all([
+      this.users.recentJudgments(id, 20),
+      this.audit?.page({ limit: 20, targetType: 'user', targetId: id }),
+    ]);
+    return {
+      judgments: judgments.map((j) => ({
+        id: j.id,
+        taskId: j.task_id,
+        taskName: j.task_name,
+        externalId: j.external_id,
+        preference: j.preference,
+        timeMs: j.time_ms,
+        createdAt: j.created_at.toISOString(),
+      })),
+      audit: audit?.entries ?? [],
+    };
+  }
+
+  async create(input: CreateUserBody, actor?: Actor): Promise<User> {
     const row = await this.users.insert({
       email: input.email,
       display_name: input.displayName,
@@ -35,10 +58,18 @@ export class UserService {
       attributes: JSON.stringify(input.attributes ?? {}),
     });
     if (!row) throw errors.conflict(`A user with the email ${input.email} already exists.`);
-    return presentUser(row);
+    const user = presentUser(row);
+    if (actor)
+      await this.audit?.record(actor, {
+        action: 'user.created',
+        targetType: 'user',
+        targetId: user.id,
+        details: { email: user.email, role: user.role, country: user.country ?? null, languages: user.languages ?? [] },
+      });
+    return user;
   }
 
-  async update(id: string, patch: PatchUserBody, actorId: string): Promise<User> {
+  async update(id: string, patch: PatchUserBody, actorId: string, actor?: Actor): Promise<User> {
     if (id === actorId && (patch.status === 'disabled' || patch.role === 'rater')) {
       throw errors.conflict('You cannot disable yourself or remove your own admin role; ask another admin.');
     }
@@ -60,7 +91,24 @@ export class UserService {
         reason: patch.status === 'disabled' ? 'disabled' : 'logged_out',
       });
     }
-    return presentUser(row);
+    const user = presentUser(row);
+    if (actor) {
+      // Never the password itself: only that it changed.
+      const { password, ...values } = patch;
+      await this.audit?.record(actor, {
+        action:
+          patch.status === 'disabled' ? 'user.disabled' : patch.status === 'active' ? 'user.enabled' : 'user.updated',
+        targetType: 'user',
+        targetId: id,
+        details: {
+          email: user.email,
+          changed: Object.keys(patch),
+          values,
+          ...(password ? { passwordChanged: true } : {}),
+        },
+      });
+    }
+    return user;
   }
 
   /** First start: make the admin from the environment, or with a generated password returned to print once. */
