@@ -109,7 +109,7 @@ describe('the admin console in a browser', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download rejected lines (CSV)' }).click(),
     ]);
-    const rejectedCsv = await readFile((await rejected.path())!, 'utf8');
+    const rejectedCsv = await readFile(await rejected.path(), 'utf8');
     expect(rejectedCsv).toMatch(/^line,message\r\n5,/);
     await expect.poll(() => page.getByTestId('pairs-count').textContent()).toBe('4');
     await screenshot(page, 'admin-import-result');
@@ -137,7 +137,7 @@ describe('the admin console in a browser', () => {
       raters.map(async (r) => app.socket({ cookie: await app.login(r.email, r.password) })),
     );
     const answer = { rationale: 'Respectful and local.', criteria: { 'criterion-1': 4 } };
-    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'no reload'));
+    await page.evaluate(() => ((globalThis as unknown as { marker: string }).marker = 'no reload'));
     for (const socket of sockets) await judgeOnce(socket, taskId, answer);
     await expect.poll(() => page.getByTestId('judgments-count').textContent(), { timeout: 10_000 }).toBe('3');
     await expect.poll(() => page.getByTestId('active-raters-count').textContent()).toBe('3');
@@ -151,7 +151,7 @@ describe('the admin console in a browser', () => {
     await chart.locator('canvas').first().waitFor();
     for (const socket of sockets.slice(0, 2)) await judgeOnce(socket, taskId, answer);
     await expect.poll(() => page.getByTestId('judgments-count').textContent(), { timeout: 10_000 }).toBe('5');
-    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('no reload');
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('no reload');
     await screenshot(page, 'admin-live-progress');
     await expectAccessible(page);
 
@@ -167,7 +167,7 @@ describe('the admin console in a browser', () => {
     // Exports: format and filters, the row count first, a real download, and the past exports.
     await page.goto(`${app.url}/admin/tasks/${taskId}/exports`);
     await page.getByRole('heading', { name: 'Export Greetings across Africa' }).waitFor();
-    await page.getByLabel('Format').selectOption('annotations');
+    await page.getByLabel('Format', { exact: true }).selectOption('annotations');
     await expect.poll(() => page.getByTestId('export-rows').textContent()).toBe('6');
     await page.getByLabel('Rater country').fill('NG');
     await expect.poll(() => page.getByTestId('export-rows').textContent()).toBe('2');
@@ -175,7 +175,7 @@ describe('the admin console in a browser', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download annotations' }).click(),
     ]);
-    const lines = (await readFile((await download.path())!, 'utf8')).trim().split('\n');
+    const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(download.suggestedFilename()).toBe('greetings-across-africa-annotations.jsonl');
     await page.getByTestId('past-exports').getByText('annotations').waitFor({ timeout: 10_000 });
@@ -191,7 +191,7 @@ describe('the admin console in a browser', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download the log (CSV)' }).click(),
     ]);
-    expect(await readFile((await auditCsv.path())!, 'utf8')).toContain('export.downloaded');
+    expect(await readFile(await auditCsv.path(), 'utf8')).toContain('export.downloaded');
     await screenshot(page, 'admin-audit-log');
     await expectAccessible(page);
 

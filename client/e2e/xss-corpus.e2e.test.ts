@@ -98,67 +98,65 @@ afterAll(async () => {
 });
 
 /** Everything in the rendered DOM that could run code, load something, or navigate somewhere it should not. */
-/** Runs in the page (a string: this file is type-checked without the DOM library). */
-const DANGEROUS_DOM_SCRIPT = `(() => {
+async function dangerousDom(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
     const problems: string[] = [];
     const bad = /^\s*(javascript|data|vbscript):/i;
-    for (const el of Array.from(document.querySelectorAll('*'))) {
+    // The DOM types are not in this file's compiler settings: the little that is used, declared here.
+    interface El {
+      tagName: string;
+      attributes: ArrayLike<{ name: string; value: string }>;
+      getAttribute(name: string): string | null;
+      closest(selector: string): unknown;
+      textContent: string | null;
+    }
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
+    // Everything in the body, and every script anywhere (the head holds only the app's own tags, such as its icon).
+    for (const el of [
+      ...Array.from(doc.querySelectorAll('body *')),
+      ...Array.from(doc.querySelectorAll('head script')),
+    ]) {
       const tag = el.tagName.toLowerCase();
       for (const attr of Array.from(el.attributes)) {
-        if (attr.name.toLowerCase().startsWith('on')) problems.push(\`<\${tag} \${attr.name}>\`);
+        if (attr.name.toLowerCase().startsWith('on')) problems.push(`<${tag} ${attr.name}>`);
         if (
           ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'srcdoc', 'ping', 'background'].includes(
             attr.name.toLowerCase(),
           )
         ) {
-          if (bad.test(attr.value)) problems.push(\`<\${tag} \${attr.name}="\${attr.value.slice(0, 40)}">\`);
-          if (attr.name === 'srcdoc' || attr.name === 'ping') problems.push(\`<\${tag} \${attr.name}>\`);
+          if (bad.test(attr.value)) problems.push(`<${tag} ${attr.name}="${attr.value.slice(0, 40)}">`);
+          if (attr.name === 'srcdoc' || attr.name === 'ping') problems.push(`<${tag} ${attr.name}>`);
         }
         if (attr.name === 'style' && /url\(|expression\(|@import/i.test(attr.value))
-          problems.push(\`<\${tag} style="\${attr.value.slice(0, 40)}">\`);
+          problems.push(`<${tag} style="${attr.value.slice(0, 40)}">`);
       }
       if (
-        [
-          'iframe',
-          'object',
-          'embed',
-          'base',
-          'frame',
-          'frameset',
-          'applet',
-          'form',
-          'video',
-          'audio',
-          'img',
-          'svg',
-          'math',
-        ].includes(tag)
+        ['iframe', 'object', 'embed', 'base', 'frame', 'frameset', 'applet', 'video', 'audio', 'img', 'math'].includes(
+          tag,
+        )
       ) {
-        problems.push(\`<\${tag}>\`);
+        problems.push(`<${tag}>`);
       }
       if (tag === 'meta' && el.getAttribute('http-equiv')) problems.push('<meta http-equiv>');
       if (tag === 'style' && el.closest('body')) problems.push('<style> in the body');
       if (tag === 'link' && el.closest('body')) problems.push('<link> in the body');
       if (tag === 'script') {
         const src = el.getAttribute('src') ?? '';
-        if (!src.startsWith('/assets/')) problems.push(\`<script src="\${src}">\${(el.textContent ?? '').slice(0, 40)}\`);
+        if (!src.startsWith('/assets/')) problems.push(`<script src="${src}">${(el.textContent ?? '').slice(0, 40)}`);
       }
       if (tag === 'a') {
         const href = el.getAttribute('href') ?? '';
-        if (href && !/^(https?:|mailto:|\/|#)/i.test(href)) problems.push(\`<a href="\${href.slice(0, 40)}">\`);
+        if (href && !/^(https?:|mailto:|\/|#)/i.test(href)) problems.push(`<a href="${href.slice(0, 40)}">`);
         if (
           /^https?:/i.test(href) &&
           el.getAttribute('target') === '_blank' &&
           !/noopener/.test(el.getAttribute('rel') ?? '')
         )
-          problems.push(\`<a target=_blank without noopener>\`);
+          problems.push(`<a target=_blank without noopener>`);
       }
     }
     return problems;
-  })()`;
-
-async function dangerousDom(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(DANGEROUS_DOM_SCRIPT);
+  });
 }
 
 describe('hostile model output in the judging screen', () => {
@@ -172,7 +170,9 @@ describe('hostile model output in the judging screen', () => {
       void dialog.dismiss();
     });
     page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
+      // The app's own "not signed in yet" probe (GET /api/auth/me → 401) is logged by Chromium; anything else counts,
+      // CSP violations included.
+      if (message.type() === 'error' && !/status of 401/.test(message.text())) consoleErrors.push(message.text());
     });
     page.on('request', (request) => {
       const { hostname, protocol } = new URL(request.url());
@@ -198,9 +198,10 @@ describe('hostile model output in the judging screen', () => {
     await inspect('first pair');
     await screenshot(page, 'xss-corpus');
 
-    // Judge it (the keyboard shortcut submits) and look at the second pair, a conversation.
+    // Judge it (key 1 picks a side, Submit sends it) and look at the second pair, a conversation.
     const first = await page.getByRole('region', { name: 'Prompt' }).textContent();
     await page.keyboard.press('1');
+    await page.getByRole('button', { name: 'Submit' }).click();
     await expect
       .poll(() => page.getByRole('region', { name: 'Prompt' }).textContent(), { timeout: 15_000 })
       .not.toBe(first);
@@ -208,7 +209,7 @@ describe('hostile model output in the judging screen', () => {
 
     expect(dialogs).toEqual([]);
     expect(pageErrors.map((e) => e.message)).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
     expect(foreign).toEqual([]);
 
     // Defence in depth: an inline handler that got past React anyway is blocked by the CSP (script-src-attr 'none').

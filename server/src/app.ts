@@ -181,8 +181,11 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
       await announceShutdown(io);
       await io.close(); // closes the engine and the adapter; does not wait for HTTP requests
       // 4. Wait for in-flight HTTP requests (an import, an export) to finish, up to the grace period.
+      //    A keep-alive connection that goes idle after its response is closed at once, not after its timeout.
+      const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
       const grace = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_DRAIN_MS);
       await httpClosed;
+      clearInterval(idle);
       clearTimeout(grace);
       await stopSealer();
       stopNotifier();

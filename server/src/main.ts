@@ -15,7 +15,11 @@ const SHUTDOWN_GRACE_MS = 2 * 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  // Request logs carry headers: never the session cookie, a bearer token or a fresh Set-Cookie (docs/security.md).
+  const logger = pino({
+    level: config.logLevel,
+    redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+  });
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;

@@ -296,7 +296,7 @@ describe('live progress', () => {
     expect(all.body.progress.find((p) => p.taskId === task.id)).toMatchObject({ judgments: 6, targetJudgments: 12 });
 
     // Per-rater activity for the raters page.
-    const activity = await app.api<RaterActivity>('GET', `/api/users/${raters[0]!.user.id}/activity`, {
+    const activity = await app.api<RaterActivity>('GET', `/api/users/${raters[0].user.id}/activity`, {
       cookie: adminCookie,
     });
     expect(activity.body.judgments).toHaveLength(3);

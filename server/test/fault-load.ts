@@ -1,5 +1,5 @@
 import net from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   RaterStats,
   connectRater,

@@ -36,7 +36,7 @@ describe('security headers (helmet)', () => {
     async (path) => {
       const res = await fetch(app.url + path);
       const csp = res.headers.get('content-security-policy') ?? '';
-      const directives = Object.fromEntries(
+      const directives: Record<string, string[]> = Object.fromEntries(
         csp.split(';').map((d) => {
           const [name, ...values] = d.trim().split(/\s+/);
           return [name, values];
@@ -318,7 +318,7 @@ describe('body and upload limits', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     const rows = await small.db

@@ -12,7 +12,13 @@ import { routeTable, type Route } from './route-table.js';
  * A new route is admin-only unless it is listed below. A route that should be open to raters or to everyone must be
  * added to SELF or PUBLIC here, on purpose, or this test fails for it.
  */
-const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/logout']);
+const PUBLIC = new Set([
+  'POST /api/auth/login',
+  'POST /api/auth/logout',
+  // An invitation is opened and accepted by someone without an account yet; its secret token is the credential.
+  'GET /api/invites/:token',
+  'POST /api/invites/:token/accept',
+]);
 const SELF = (route: string) => route === 'GET /api/auth/me' || / \/api\/me(\/|$)/.test(route);
 
 let app: TestApp;

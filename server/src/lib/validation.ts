@@ -72,6 +72,7 @@ export function unstorable(value: unknown): ErrorDetail | undefined {
 }
 
 /** A NUL, or a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function storableString(s: string): boolean {

@@ -77,7 +77,7 @@ export function createIo(
     // Every event passes here before its handler: the per-socket budget, the drain on shutdown, and the count of
     // events whose acknowledgement is still owed (the shutdown waits for them).
     socket.use((packet, next) => {
-      const ack = packet.at(-1);
+      const ack: unknown = packet.at(-1);
       // Names socket.io uses for its own events ('error', 'disconnect'…) are never dispatched from a client.
       if (RESERVED_EVENTS.has(String(packet[0]))) {
         if (typeof ack === 'function') {

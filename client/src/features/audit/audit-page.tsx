@@ -82,7 +82,7 @@ export function AuditLogPage() {
       {log.isError && <ErrorMessage error={log.error} onRetry={() => void log.refetch()} />}
       {log.data && entries.length === 0 && <EmptyState title="Nothing recorded yet" />}
       {entries.length > 0 && (
-        <div className="table-wrap card card--flush">
+        <div className="table-wrap card card--flush" tabIndex={0} role="region" aria-label="Audit entries">
           <table className="table">
             <caption className="visually-hidden">Admin actions, newest first</caption>
             <thead>

@@ -80,7 +80,7 @@ function PastExports({ taskId }: { taskId: string }) {
       {past.isError && <ErrorMessage error={past.error} />}
       {past.data?.length === 0 && <p className="muted">No exports downloaded yet.</p>}
       {past.data && past.data.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Past exports table">
           <table className="table table--compact">
             <thead>
               <tr>
@@ -210,7 +210,7 @@ export function ExportsPage({ taskId, taskName }: { taskId: string; taskName: st
           </Card>
           <Card title="What you will get">
             {manifest.isPending && <Loading label="Counting rows…" />}
-            {manifest.isError && <Alert>{(manifest.error as Error).message}</Alert>}
+            {manifest.isError && <Alert>{manifest.error.message}</Alert>}
             {manifest.data && <Counts manifest={manifest.data} />}
             <div className="form__actions">
               <a className="button button--primary" href={`${base}?${query}`} download onClick={refreshLog}>

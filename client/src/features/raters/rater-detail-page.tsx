@@ -76,7 +76,8 @@ function EditUser({ user, isSelf }: { user: User; isSelf: boolean }) {
       id: user.id,
       patch: {
         displayName: draft.displayName,
-        ...(isSelf ? {} : { role: draft.role }),
+        // Only a real change of role is sent: it signs the person out everywhere.
+        ...(!isSelf && draft.role !== user.role ? { role: draft.role } : {}),
         country: draft.country.trim() ? draft.country.trim() : null,
         languages: draft.languages
           .split(',')
@@ -188,7 +189,7 @@ export function RaterDetailPage({ userId, currentUserId }: { userId: string; cur
             {activity.isError && <ErrorMessage error={activity.error} />}
             {activity.data?.judgments.length === 0 && <p className="muted">No judgments yet.</p>}
             {activity.data && activity.data.judgments.length > 0 && (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0} role="region" aria-label="Recent judgments table">
                 <table className="table table--compact">
                   <thead>
                     <tr>

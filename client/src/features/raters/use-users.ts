@@ -29,6 +29,8 @@ function useStoreUser() {
       users?.some((u) => u.id === user.id) ? users.map((u) => (u.id === user.id ? user : u)) : users,
     );
     queryClient.setQueryData(userKeys.detail(user.id), user);
+    // The change is now in the person's audit trail.
+    void queryClient.invalidateQueries({ queryKey: userKeys.activity(user.id) });
     void queryClient.invalidateQueries({ queryKey: ['users', 'list'], refetchType: 'none' });
   };
 }

@@ -85,7 +85,7 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
         <Alert tone="info">No column for {preview.missing.join(', ')}: rows without them will be rejected.</Alert>
       )}
       <h3 className="import-result__heading">First rows</h3>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="First rows table">
         <table className="table table--compact">
           <caption className="visually-hidden">The first rows of the file</caption>
           <thead>

@@ -269,7 +269,6 @@ export class AssignmentService {
     }
   }
 
-
   private announceExpired(expired: Array<{ id: string; task_id: string; rater_id: string }>): void {
     for (const e of expired)
       this.events.emit('leaseExpired', { assignmentId: e.id, raterId: e.rater_id, taskId: e.task_id });

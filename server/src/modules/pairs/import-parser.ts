@@ -42,7 +42,7 @@ export async function* parseJsonLines(input: Readable): AsyncGenerator<ParsedLin
   const lines = createInterface({ input, crlfDelay: Infinity });
   // readline does not pass its input's errors on (a body over the size limit, a connection cut): without this the
   // error would be thrown to nobody (crashing the process) and the import would wait forever.
-  let failure: unknown;
+  let failure: Error | undefined;
   input.once('error', (err) => {
     failure = err;
     lines.close();

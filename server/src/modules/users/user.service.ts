@@ -73,6 +73,8 @@ export class UserService {
     if (id === actorId && (patch.status === 'disabled' || patch.role === 'rater')) {
       throw errors.conflict('You cannot disable yourself or remove your own admin role; ask another admin.');
     }
+    const before = await this.users.findById(id);
+    const roleChanged = patch.role !== undefined && patch.role !== before?.role;
     const row = await this.users.update(id, {
       ...(patch.displayName !== undefined ? { display_name: patch.displayName } : {}),
       ...(patch.role !== undefined ? { role: patch.role } : {}),
@@ -83,7 +85,8 @@ export class UserService {
       ...(patch.attributes !== undefined ? { attributes: JSON.stringify(patch.attributes) } : {}),
     });
     if (!row) throw errors.notFound('That user');
-    if (patch.status === 'disabled' || patch.password !== undefined || patch.role !== undefined) {
+    // A new role, a new password or a disabled account ends every session (the same role sent again does not).
+    if (patch.status === 'disabled' || patch.password !== undefined || roleChanged) {
       // Sessions end at once; the realtime layer closes the user's sockets on this event.
       await this.auth().endAllSessions(id);
       this.events.emit('userSessionsEnded', {
