@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assignment, TaskStats } from '@anchor/shared';
-import {
-  matchesGold,
-  raterGroup,
-  ratersAgree,
-} from '../src/modules/assignments/assignment.service.js';
+import { matchesGold, raterGroup, ratersAgree } from '../src/modules/assignments/assignment.service.js';
 import { emitAck, startTestApp, type TestApp, type TestSocket } from './harness.js';
 
 let app: TestApp;

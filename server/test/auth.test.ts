@@ -119,7 +119,12 @@ describe('CSRF defence on cookie-authenticated writes', () => {
     const cookie = await app.login(rater.email, rater.password);
     const { io } = await import('socket.io-client');
     const connect = (headers: Record<string, string>) => {
-      const socket = io(app.url, { transports: ['polling'], reconnection: false, forceNew: true, extraHeaders: { cookie, ...headers } });
+      const socket = io(app.url, {
+        transports: ['polling'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { cookie, ...headers },
+      });
       return new Promise<string>((resolve) => {
         socket.once('connect', () => resolve('connected'));
         socket.once('connect_error', (err) => resolve(err.message));
@@ -217,16 +222,22 @@ describe('failed sign-in limits', () => {
   it('limits failures per account with 429 and Retry-After, without blocking other accounts behind the same address', async () => {
     const victim = await app.createUser();
     for (let i = 0; i < 10; i++) {
-      expect((await app.api('POST', '/api/auth/login', { body: { email: victim.email, password: `guess-${i}` } })).status).toBe(401);
+      expect(
+        (await app.api('POST', '/api/auth/login', { body: { email: victim.email, password: `guess-${i}` } })).status,
+      ).toBe(401);
     }
-    const limited = await app.api('POST', '/api/auth/login', { body: { email: victim.email, password: victim.password } });
+    const limited = await app.api('POST', '/api/auth/login', {
+      body: { email: victim.email, password: victim.password },
+    });
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ error: { code: 'rate_limited', message: expect.stringMatching(/wait/) } });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 
     // 100 honest raters on one address (one lab, one NAT) all sign in at once.
     const crowd = await Promise.all(Array.from({ length: 100 }, () => app.createUser()));
-    const results = await Promise.all(crowd.map((u) => app.api('POST', '/api/auth/login', { body: { email: u.email, password: u.password } })));
+    const results = await Promise.all(
+      crowd.map((u) => app.api('POST', '/api/auth/login', { body: { email: u.email, password: u.password } })),
+    );
     expect(results.map((r) => r.status)).toEqual(crowd.map(() => 200));
   });
 });

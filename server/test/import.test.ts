@@ -159,9 +159,9 @@ describe('POST /api/tasks/:id/pairs', () => {
       yield JSON.stringify(pair('r2')) + '\n';
       throw new Error('connection reset');
     }
-    await expect(app.services.pairs.import(await app.services.tasks.getRow(task.id), 'jsonl', Readable.from(body()))).rejects.toThrow(
-      'connection reset',
-    );
+    await expect(
+      app.services.pairs.import(await app.services.tasks.getRow(task.id), 'jsonl', Readable.from(body())),
+    ).rejects.toThrow('connection reset');
     expect(await pairCount(task.id)).toBe(0);
   });
 

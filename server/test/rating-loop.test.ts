@@ -134,18 +134,32 @@ describe('the rater loop over socket.io', () => {
     const s1 = await app.socket({ cookie: await app.login(first.email, first.password) });
     const s2 = await app.socket({ cookie: await app.login(second.email, second.password) });
     const held = await nextAssignment(s1, task.id);
-    expect(await emitAck(s2, 'assignment:next', { taskId: task.id })).toEqual({ done: true, reason: 'nothing_left_for_you' });
+    expect(await emitAck(s2, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'nothing_left_for_you',
+    });
 
-    const expired = new Promise<string>((resolve) => s1.on('assignment:expired', ({ assignmentId }) => resolve(assignmentId)));
+    const expired = new Promise<string>((resolve) =>
+      s1.on('assignment:expired', ({ assignmentId }) => resolve(assignmentId)),
+    );
     // Time travel instead of waiting out a 30-second lease: the sweeper reclaims it within a second.
-    await app.db.updateTable('assignments').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', held.id).execute();
+    await app.db
+      .updateTable('assignments')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', held.id)
+      .execute();
     expect(await expired).toBe(held.id);
 
     const late = await emitAck(s1, 'judgment:submit', { assignmentId: held.id, key: randomUUID(), choice: 1 });
-    expect(late).toMatchObject({ ok: false, error: { code: 'lease_expired', message: expect.stringMatching(/ran out/) } });
+    expect(late).toMatchObject({
+      ok: false,
+      error: { code: 'lease_expired', message: expect.stringMatching(/ran out/) },
+    });
     const other = await nextAssignment(s2, task.id);
     expect(new Set([other.left.text, other.right.text])).toEqual(new Set([held.left.text, held.right.text])); // the same pair
-    expect(await emitAck(s2, 'judgment:submit', { assignmentId: other.id, key: randomUUID(), choice: 1 })).toMatchObject({ ok: true });
+    expect(
+      await emitAck(s2, 'judgment:submit', { assignmentId: other.id, key: randomUUID(), choice: 1 }),
+    ).toMatchObject({ ok: true });
   });
 
   it('skips an assignment, frees its slot and never offers that pair to the same rater again', async () => {
@@ -154,12 +168,25 @@ describe('the rater loop over socket.io', () => {
     const rater = await app.createUser();
     const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
     const assignment = await nextAssignment(socket, task.id);
-    expect(await emitAck(socket, 'assignment:skip', { assignmentId: assignment.id, reason: 'I cannot read Hindi' })).toEqual({ ok: true });
+    expect(
+      await emitAck(socket, 'assignment:skip', { assignmentId: assignment.id, reason: 'I cannot read Hindi' }),
+    ).toEqual({ ok: true });
     expect(await emitAck(socket, 'assignment:skip', { assignmentId: assignment.id })).toEqual({ ok: true });
-    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({ done: true, reason: 'nothing_left_for_you' });
-    const submit = await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice: 1 });
+    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'nothing_left_for_you',
+    });
+    const submit = await emitAck(socket, 'judgment:submit', {
+      assignmentId: assignment.id,
+      key: randomUUID(),
+      choice: 1,
+    });
     expect(submit).toMatchObject({ ok: false, error: { code: 'already_judged' } });
-    const row = await app.db.selectFrom('assignments').select(['status', 'skip_reason']).where('id', '=', assignment.id).executeTakeFirstOrThrow();
+    const row = await app.db
+      .selectFrom('assignments')
+      .select(['status', 'skip_reason'])
+      .where('id', '=', assignment.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'skipped', skip_reason: 'I cannot read Hindi' });
   });
 
@@ -171,15 +198,20 @@ describe('the rater loop over socket.io', () => {
     const s2 = await app.socket({ cookie: await app.login(intruder.email, intruder.password) });
     const assignment = await nextAssignment(s1, task.id);
 
-    const malformed = await emitAck(s1, 'judgment:submit', { assignmentId: 'nope', key: 'nope', choice: 1.5 } as never);
+    const malformed = await emitAck(s1, 'judgment:submit', { assignmentId: 'nope', key: 'nope', choice: 1.5 });
     expect(malformed).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
     const foreign = await emitAck(s2, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice: 1 });
     expect(foreign).toMatchObject({ ok: false, error: { code: 'not_found' } });
     const tie = await emitAck(s1, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice: 0 });
-    expect(tie).toMatchObject({ ok: false, error: { code: 'validation_failed', message: expect.stringMatching(/-2, -1, 1, 2/) } });
+    expect(tie).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', message: expect.stringMatching(/-2, -1, 1, 2/) },
+    });
     const unknownTask = await emitAck(s1, 'assignment:next', { taskId: randomUUID() });
     expect(unknownTask).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await emitAck(s1, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice: -2 })).toMatchObject({ ok: true });
+    expect(
+      await emitAck(s1, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice: -2 }),
+    ).toMatchObject({ ok: true });
   });
 
   it('offers only active tasks the rater is eligible for', async () => {
@@ -195,7 +227,13 @@ describe('the rater loop over socket.io', () => {
     expect(ids).not.toContain(kenyaOnly.id);
     expect(ids).not.toContain(draft.id);
     const socket = await app.socket({ cookie });
-    expect(await emitAck(socket, 'assignment:next', { taskId: kenyaOnly.id })).toEqual({ done: true, reason: 'not_eligible' });
-    expect(await emitAck(socket, 'assignment:next', { taskId: draft.id })).toEqual({ done: true, reason: 'task_not_active' });
+    expect(await emitAck(socket, 'assignment:next', { taskId: kenyaOnly.id })).toEqual({
+      done: true,
+      reason: 'not_eligible',
+    });
+    expect(await emitAck(socket, 'assignment:next', { taskId: draft.id })).toEqual({
+      done: true,
+      reason: 'task_not_active',
+    });
   });
 });

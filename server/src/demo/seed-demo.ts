@@ -19,7 +19,10 @@ export async function seedDemoTask(
 ): Promise<{ taskId: string; pairs: number } | undefined> {
   const existing = (await services.tasks.list()).length;
   if (existing > 0) return undefined;
-  const task = await services.tasks.create(createTaskBody.parse({ name: DEMO_TASK_NAME, instructions: demoInstructions }), adminId);
+  const task = await services.tasks.create(
+    createTaskBody.parse({ name: DEMO_TASK_NAME, instructions: demoInstructions }),
+    adminId,
+  );
   const pairs = JSON.parse(
     await readFile(new URL('../../src/demo/demo-pairs.json', import.meta.url), 'utf8'),
   ) as unknown[];

@@ -325,7 +325,13 @@ export const AVAILABLE_COUNT_CAP = 1000;
  * Adds to a task's progress counters in the shard of the pair (see the task_counters migration): a statement that
  * already locked the pair row locks only this one counter row after it. `from` supplies the row(s) that trigger it.
  */
-export function addToCounters(taskId: string, pairId: string, judgments: RawBuilder<unknown>, complete: RawBuilder<unknown>, from: RawBuilder<unknown>) {
+export function addToCounters(
+  taskId: string,
+  pairId: string,
+  judgments: RawBuilder<unknown>,
+  complete: RawBuilder<unknown>,
+  from: RawBuilder<unknown>,
+) {
   return sql`INSERT INTO task_counters (task_id, shard, judgments, complete_pairs)
     SELECT ${taskId}::uuid, (hashtext(${pairId}::text) & 15)::smallint, ${judgments}, ${complete} ${from}
     ON CONFLICT (task_id, shard) DO UPDATE
