@@ -16,6 +16,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
+    // Browser and socket tests wait for conditions with expect.poll; on a busy 2-core CI machine 1 s (the default)
+    // is not enough for a page to update. Waiting longer never lets a wrong value pass.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
     hookTimeout: 120_000,
     reporters: ['default'],
   },
