@@ -237,3 +237,24 @@ describe('the rater loop over socket.io', () => {
     });
   });
 });
+
+describe('language of the texts', () => {
+  it('carries the pair’s language tag so clients can set lang, and drops a malformed one', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 1 });
+    const [arabic, bogus] = app.demoPairs(2, { prefix: 'lang' });
+    await app.importPairs(task.id, [
+      { ...arabic!, tags: { language: 'ar' } },
+      { ...bogus!, tags: { language: '"><script>' } },
+    ]);
+    const rater = await app.createUser();
+    const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+    const languages = [];
+    for (let i = 0; i < 2; i++) {
+      const result = await emitAck(socket, 'assignment:next', { taskId: task.id });
+      if (!('assignment' in result)) throw new Error('expected an assignment');
+      languages.push(result.assignment.language);
+      await emitAck(socket, 'judgment:submit', { assignmentId: result.assignment.id, key: randomUUID(), choice: 1 });
+    }
+    expect(languages.sort()).toEqual(['ar', undefined]);
+  });
+});

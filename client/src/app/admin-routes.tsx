@@ -63,11 +63,11 @@ function PreviewScreen({ assignment, onAction }: { assignment: Assignment; onAct
         </section>
       )}
       <Card title="Prompt" className="prompt">
-        <PromptView prompt={assignment.prompt} />
+        <PromptView prompt={assignment.prompt} lang={assignment.language} />
       </Card>
       <div className="responses">
-        <ResponsePanel side="left" text={assignment.left.text} />
-        <ResponsePanel side="right" text={assignment.right.text} />
+        <ResponsePanel side="left" text={assignment.left.text} lang={assignment.language} />
+        <ResponsePanel side="right" text={assignment.right.text} lang={assignment.language} />
       </div>
       <JudgmentForm
         assignment={assignment}

@@ -14,6 +14,8 @@ export const assignment = z.object({
   right: z.object({ text: z.string() }),
   scale,
   expiresAt: z.string(),
+  /** (extension) The texts' language, from the pair's `language` tag, for `lang` attributes; absent when unknown. */
+  language: z.string().optional(),
   /** (extension) Per-criterion ratings the task asks for (empty: none). */
   criteria: z.array(criterion).optional(),
   /** (extension) Whether a rationale is off, optional or required, and its minimum length. */

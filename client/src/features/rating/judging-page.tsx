@@ -169,11 +169,11 @@ export function JudgingPage({ taskId }: { taskId: string }) {
       {assignment && (
         <>
           <Card title={t('judging.prompt')} className="prompt">
-            <PromptView prompt={assignment.prompt} />
+            <PromptView prompt={assignment.prompt} lang={assignment.language} />
           </Card>
           <div className="responses">
-            <ResponsePanel side="left" text={assignment.left.text} />
-            <ResponsePanel side="right" text={assignment.right.text} />
+            <ResponsePanel side="left" text={assignment.left.text} lang={assignment.language} />
+            <ResponsePanel side="right" text={assignment.right.text} lang={assignment.language} />
           </div>
           <JudgmentForm
             key={assignment.id}

@@ -3,7 +3,15 @@ import { useTranslation } from 'react-i18next';
 import { Markdown } from './markdown';
 
 /** One response, scrolling on its own so a long answer never pushes the other one or the scale out of reach. */
-export function ResponsePanel({ side, text }: { side: 'left' | 'right'; text: string }) {
+export function ResponsePanel({
+  side,
+  text,
+  lang,
+}: {
+  side: 'left' | 'right';
+  text: string;
+  lang?: string | undefined;
+}) {
   const { t } = useTranslation();
   const headingId = useId();
   return (
@@ -13,7 +21,7 @@ export function ResponsePanel({ side, text }: { side: 'left' | 'right'; text: st
       </h2>
       {/* Focusable so keyboard users can scroll it. */}
       <div className="response__body" role="region" aria-labelledby={headingId} tabIndex={0}>
-        <Markdown text={text} />
+        <Markdown text={text} lang={lang} />
       </div>
     </div>
   );

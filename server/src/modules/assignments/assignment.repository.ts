@@ -22,6 +22,8 @@ export interface LeaseWithPair {
   prompt: Json;
   response_a: string;
   response_b: string;
+  /** The pair's `language` tag (a BCP 47 tag such as `ar`), when its importer gave one. */
+  language: string | null;
 }
 
 /** An assignment locked for a judgment or a skip, with the task settings that decide what follows. */
@@ -68,6 +70,7 @@ export class AssignmentRepository {
   async raterState(raterId: string, taskId: string): Promise<{ held: LeaseWithPair | undefined; paused: boolean }> {
     const result = await sql<LeaseWithPair & { paused: boolean; lease_id: string | null }>`
       SELECT a.id AS lease_id, a.id, a.pair_id, a.shown_a_first, a.expires_at, p.prompt, p.response_a, p.response_b,
+        p.tags ->> 'language' AS language,
         EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused') AS paused
       FROM (SELECT 1) one
       LEFT JOIN assignments a ON a.rater_id = ${raterId} AND a.task_id = ${taskId} AND a.status = 'leased' AND a.expires_at > now()
@@ -137,7 +140,7 @@ export class AssignmentRepository {
     const group = args.gold ? null : (quota?.group ?? null);
     const result = await sql<LeaseWithPair>`
       WITH picked AS (
-        SELECT p.id, p.prompt, p.response_a, p.response_b FROM pairs p
+        SELECT p.id, p.prompt, p.response_a, p.response_b, p.tags ->> 'language' AS language FROM pairs p
         WHERE p.task_id = ${taskId} AND ${notMetBy(raterId)} AND ${candidates}
         LIMIT 1
         FOR UPDATE OF p SKIP LOCKED
@@ -155,7 +158,8 @@ export class AssignmentRepository {
         UPDATE pairs SET lease_count = lease_count + 1 ${group !== null ? sql`, group_counts = ${groupCountDelta(group, 1)}` : sql``}
         FROM lease WHERE pairs.id = lease.pair_id
       )
-      SELECT lease.id, lease.pair_id, lease.shown_a_first, lease.expires_at, picked.prompt, picked.response_a, picked.response_b
+      SELECT lease.id, lease.pair_id, lease.shown_a_first, lease.expires_at, picked.prompt, picked.response_a, picked.response_b,
+        picked.language
       FROM lease JOIN picked ON picked.id = lease.pair_id`.execute(this.db);
     return result.rows[0];
   }

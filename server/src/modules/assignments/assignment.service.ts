@@ -354,6 +354,10 @@ function present(lease: LeaseWithPair, task: TaskRow): Assignment {
     right: { text: right },
     scale: taskScale(task),
     expiresAt: lease.expires_at.toISOString(),
+    // Only a well-formed language tag reaches a lang attribute.
+    ...(lease.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(lease.language)
+      ? { language: lease.language }
+      : {}),
     criteria: taskCriteria(task),
     rationale: taskRationale(task),
   };
