@@ -65,14 +65,16 @@ async function measure(
   let counted: Awaited<ReturnType<typeof run>>;
   try {
     counted = await run(t0);
-  } finally {
-    var rssPeak = rss?.stop().peak; // eslint-disable-line no-var
+  } catch (err) {
+    rss?.stop();
+    throw err;
   }
   const s = seconds(t0);
+  const rssPeak = rss?.stop().peak;
   return { ...counted, seconds: s, rowsPerSecond: counted.rows / s, rssPeak, otherCores: machine.stop() };
 }
 
-const PROMPT = "How should I greet my partner''s grandmother at a family dinner, and what should I bring? ";
+const PROMPT = "How should I greet my partner's grandmother at a family dinner, and what should I bring? ";
 const ANSWER_A = 'Greet her first, with both hands, and a small gift of flowers or sweets from a good shop. ';
 const ANSWER_B = 'Wait until she greets you, then follow the lead of the family; bring something modest. ';
 
@@ -95,14 +97,14 @@ async function seedJudgments(
       `INSERT INTO pairs (task_id, external_id, prompt, response_a, response_b, model_a, model_b, tags, target,
          judgment_count)
        SELECT $1::uuid, format('e-%s', g),
-         to_jsonb(format('Question %s: %s', g, repeat('${PROMPT}', 3))),
-         format('Answer A to question %s: %s', g, repeat('${ANSWER_A}', 4)),
-         format('Answer B to question %s: %s', g, repeat('${ANSWER_B}', 4)),
+         to_jsonb(format('Question %s: %s', g, repeat($5::text, 3))),
+         format('Answer A to question %s: %s', g, repeat($6::text, 4)),
+         format('Answer B to question %s: %s', g, repeat($7::text, 4)),
          (ARRAY['atlas-7b', 'baobab-13b', 'cedar-70b'])[g % 3 + 1],
          (ARRAY['atlas-7b', 'baobab-13b', 'cedar-70b'])[(g + 1) % 3 + 1],
          '{"topic": "greetings"}'::jsonb, $4::int, $4::int
        FROM generate_series($2::int, $3::int) AS g`,
-      [taskId, from, Math.min(pairs, from + BATCH) - 1, perPair],
+      [taskId, from, Math.min(pairs, from + BATCH) - 1, perPair, PROMPT, ANSWER_A, ANSWER_B],
     );
   }
   const { rows } = await pool.query<{ lo: string; hi: string }>(

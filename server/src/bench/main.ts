@@ -16,13 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cleanUp } from './cleanup.js';
 import { openBenchDatabase } from './database.js';
+import { partE } from './export-scale.js';
 import { FULL, QUICK, partA, partB, partC, partD, type Context } from './parts.js';
 import { formatMarkdown, renderReport, writeReport, type PartName, type Results } from './report.js';
 import { AdminClient } from './seed.js';
 import { startServer } from './server-process.js';
 import { SOAK_FULL, SOAK_QUICK, renderSoak, runSoak, writeSoak } from './soak.js';
 
-const USAGE = `Usage: npm run bench -- [--only a,b,c,d] [--quick] [--out FILE]
+const USAGE = `Usage: npm run bench -- [--only a,b,c,d,e] [--quick] [--out FILE]
        npm run bench -- --soak [--quick] [--out FILE]
 
   --only   parts to run (default: all)
@@ -30,7 +31,8 @@ const USAGE = `Usage: npm run bench -- [--only a,b,c,d] [--quick] [--out FILE]
              b  the full path (socket.io next → submit) in a closed loop at 1, 50, 500 raters
              c  10,000 raters at human pace (one judgment per ~20 s each)
              d  assignment:next in a task of 1,000,000 pairs
-  --quick  shorter runs and smaller sizes (c: 1,000 raters; d: 100,000 pairs)
+             e  exports of a task of 1,000,000 judgments (COPY baseline, annotations and dpo over HTTP)
+  --quick  shorter runs and smaller sizes (c: 1,000 raters; d: 100,000 pairs; e: 100,000 judgments)
   --out    also write the results into FILE (default for a full run of every part: docs/benchmarks.md)
   --soak   instead of the parts: 500 raters at ~1 judgment per 3 s each for 10 minutes on one node, reporting
            throughput, p99, server RSS, event-loop lag and database connections minute by minute (the Soak
@@ -40,7 +42,13 @@ Uses DATABASE_URL's server when set (in a scratch database it drops afterwards),
 in a temp directory with durable settings.`;
 
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
-const PARTS: Record<PartName, (ctx: Context) => Promise<unknown>> = { a: partA, b: partB, c: partC, d: partD };
+const PARTS: Record<PartName, (ctx: Context) => Promise<unknown>> = {
+  a: partA,
+  b: partB,
+  c: partC,
+  d: partD,
+  e: partE,
+};
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -56,7 +64,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const requested = (values.only ?? 'a,b,c,d')
+  const requested = (values.only ?? 'a,b,c,d,e')
     .split(',')
     .map((p) => p.trim().toLowerCase())
     .filter(Boolean);
@@ -67,7 +75,7 @@ async function main(): Promise<number> {
   }
   const parts = (Object.keys(PARTS) as PartName[]).filter((p) => requested.includes(p));
   const quick = values.quick;
-  const out = values.out ?? (!quick && parts.length === 4 ? DOC : undefined);
+  const out = values.out ?? (!quick && parts.length === Object.keys(PARTS).length ? DOC : undefined);
 
   const started = performance.now();
   const log = (line: string) =>

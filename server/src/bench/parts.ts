@@ -15,6 +15,8 @@ export interface Settings {
   b: { pairs: number; levels: number[]; warmupMs: number; measureMs: number };
   c: { raters: number; workers: number; thinkMs: number; warmupMs: number; measureMs: number };
   d: { pairs: number; runs: Array<{ raters: number; calls: number }>; capMs: number };
+  /** Judgments seeded (pairs × perPair), from a pool of `raters`. */
+  e: { judgments: number; perPair: number; raters: number };
 }
 
 export const FULL: Settings = {
@@ -29,6 +31,7 @@ export const FULL: Settings = {
     ],
     capMs: 120_000,
   },
+  e: { judgments: 1_000_000, perPair: 4, raters: 100 },
 };
 
 export const QUICK: Settings = {
@@ -43,6 +46,7 @@ export const QUICK: Settings = {
     ],
     capMs: 60_000,
   },
+  e: { judgments: 100_000, perPair: 4, raters: 100 },
 };
 
 export interface Context {

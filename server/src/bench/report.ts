@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import type { PartE, StreamStats } from './export-scale.js';
 import type { PartA, PartB, PartC, PartD, Settings } from './parts.js';
 
-export type PartName = 'a' | 'b' | 'c' | 'd';
+export type PartName = 'a' | 'b' | 'c' | 'd' | 'e';
 
 export interface Results {
   a?: PartA;
   b?: PartB;
   c?: PartC;
   d?: PartD;
+  e?: PartE;
   /** A part that threw: its message. */
   failed: Partial<Record<PartName, string>>;
 }
@@ -33,6 +35,9 @@ export const TARGETS = {
   humanRssBytes: 1024 ** 3,
   /** (d): p99 of assignment:next at 1,000,000 pairs, ms */
   largeP99Ms: 25,
+  /** (e): export rows/s ÷ PostgreSQL's own COPY rows/s; and server RSS during an export, bytes */
+  exportRatio: 0.5,
+  exportRssBytes: 200 * 2 ** 20,
 };
 
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
@@ -113,6 +118,52 @@ export function renderReport(results: Results, run: RunInfo): string {
         .join('; '),
     ]);
   }
+  const e = results.e;
+  if (e) {
+    const mb = (x: StreamStats) => `${(x.bytes / 2 ** 20).toFixed(0)} MiB in ${x.seconds.toFixed(1)} s`;
+    const vsCopy = (x: StreamStats) => `${(x.rowsPerSecond / e.copy.rowsPerSecond).toFixed(2)} × COPY`;
+    rows.push([
+      '(e)',
+      `COPY of ${int(e.judgments)} judgments' annotation columns (PostgreSQL alone)`,
+      `${int(e.copy.rowsPerSecond)} rows/s`,
+      '—',
+      '—',
+      '—',
+      [`${int(e.copy.rows)} rows, ${mb(e.copy)}`, others(e.copy.otherCores)].filter(Boolean).join('; '),
+    ]);
+    rows.push([
+      '(e)',
+      `annotations export over HTTP, ${int(e.judgments)} judgments`,
+      `${int(e.annotations.rowsPerSecond)} rows/s`,
+      '—',
+      '—',
+      mib(e.annotations.rssPeak),
+      [
+        vsCopy(e.annotations),
+        `${int(e.annotations.rows)} rows, ${mb(e.annotations)}`,
+        `first byte after ${ms(e.annotations.firstByteMs)} ms`,
+        others(e.annotations.otherCores),
+      ]
+        .filter(Boolean)
+        .join('; '),
+    ]);
+    rows.push([
+      '(e)',
+      `dpo export over HTTP, ${int(e.pairs)} pairs`,
+      `${int(e.dpo.rowsPerSecond)} rows/s`,
+      '—',
+      '—',
+      mib(e.dpo.rssPeak),
+      [
+        vsCopy(e.dpo),
+        `${int(e.dpo.rows)} rows${e.dpo.rows === e.dpoExpected ? '' : ` (expected ${int(e.dpoExpected)})`}, ${mb(e.dpo)}`,
+        `first byte after ${ms(e.dpo.firstByteMs)} ms`,
+        others(e.dpo.otherCores),
+      ]
+        .filter(Boolean)
+        .join('; '),
+    ]);
+  }
   for (const [part, message] of Object.entries(results.failed)) {
     rows.push([`(${part})`, '**failed**', '—', '—', '—', '—', message.split('\n')[0]!.replaceAll('|', '\\|')]);
   }
@@ -150,6 +201,19 @@ export function renderReport(results: Results, run: RunInfo): string {
       met(loaded.next.p99 < TARGETS.largeP99Ms),
     ]);
   }
+  if (e) {
+    for (const [name, x] of [
+      ['annotations', e.annotations],
+      ['dpo', e.dpo],
+    ] as const) {
+      const r = x.rowsPerSecond / e.copy.rowsPerSecond;
+      targets.push([
+        `(e) ${name} export rows/s ≥ ${TARGETS.exportRatio} × COPY rows/s and server RSS < ${mib(TARGETS.exportRssBytes)}, ${int(e.judgments)} judgments`,
+        `${r.toFixed(2)} (${int(x.rowsPerSecond)} ÷ ${int(e.copy.rowsPerSecond)}), ${mib(x.rssPeak)}`,
+        met(r >= TARGETS.exportRatio && (x.rssPeak ?? Infinity) < TARGETS.exportRssBytes),
+      ]);
+    }
+  }
   const targetTable =
     targets.length === 0
       ? ''
@@ -163,16 +227,20 @@ export function renderReport(results: Results, run: RunInfo): string {
     .map((k) => `${k}=${run.postgres[k] ?? '?'}`)
     .join(', ');
   const setup = [
-    `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}; run: \`npm run bench${run.quick ? ' -- --quick' : ''}${run.parts.length < 4 ? ` -- --only ${run.parts.join(',')}` : ''}\`, ${run.minutes.toFixed(1)} min in all.`,
+    `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}; run: \`npm run bench${run.quick ? ' -- --quick' : ''}${run.parts.length < 5 ? ` -- --only ${run.parts.join(',')}` : ''}\`, ${run.minutes.toFixed(1)} min in all.`,
     `- Machine: ${os.availableParallelism()} CPUs (\`nproc\`; ${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}.`,
     `- Node.js ${process.version}; PostgreSQL ${run.postgres.server_version ?? '?'} (${run.database}; ${pgSettings}).`,
     '- PostgreSQL, the server process and the load generators share the machine; "others used N cores" is CPU that processes outside the bench (other work on the machine) kept busy during that measurement.',
   ];
   const busiest = Math.max(
     0,
-    ...[...(results.a?.levels ?? []), ...(results.b?.levels ?? []), ...(c ? [c] : []), ...(d?.runs ?? [])].map(
-      (x) => x.otherCores ?? 0,
-    ),
+    ...[
+      ...(results.a?.levels ?? []),
+      ...(results.b?.levels ?? []),
+      ...(c ? [c] : []),
+      ...(d?.runs ?? []),
+      ...(e ? [e.copy, e.annotations, e.dpo] : []),
+    ].map((x) => x.otherCores ?? 0),
   );
   if (busiest > 0.25)
     setup.push(
@@ -192,10 +260,16 @@ export function renderReport(results: Results, run: RunInfo): string {
       `- (d) ${int(d.pairs)} pairs inserted with SQL (generate_series) and ANALYZEd in ${d.seedSeconds.toFixed(1)} s; each rater loops next → submit, ${d.runs.map((r) => `${r.raters} × ${r.calls}`).join(', then ')}.`,
     );
 
+  if (e)
+    setup.push(
+      `- (e) ${int(e.pairs)} pairs (prompts and responses of a few hundred bytes) and ${int(e.judgments)} submitted assignments and judgments (${int(e.judgments / e.pairs)} a pair, ${e.raters} raters, a rationale on a third) inserted with SQL in ${e.seedSeconds.toFixed(1)} s, server stopped; then the restarted server's background sealer chained all ${int(e.judgments)} judgments in **${e.sealSeconds.toFixed(1)} s** (an export seals what is unsealed before it starts, so a first export right after would have waited that long); VACUUM ANALYZE ${e.vacuumSeconds.toFixed(1)} s; server RSS idle ${mib(e.rssIdle)}. Each export is one \`GET /api/tasks/:id/export?format=…\` (default filters, aggregate mean) read as a stream by the bench, counting bytes and lines; RSS sampled every 250 ms.`,
+    );
+
   for (const [part, x] of [
     ['b', results.b],
     ['c', c],
     ['d', d],
+    ['e', e],
   ] as const) {
     const logged = Object.entries(x?.serverErrors ?? {}).sort((p, q) => q[1] - p[1]);
     if (logged.length > 0)

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import type pg from 'pg';
 import { SESSION_COOKIE, type ImportResult, type Task } from '@anchor/shared';
 import { hashPassword } from '../modules/auth/password.js';
@@ -44,6 +45,20 @@ export class AdminClient {
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} failed: ${res.status} ${text}`);
     return JSON.parse(text) as T;
+  }
+
+  /** A GET whose body is streamed, not buffered (exports); rejects on a status other than 200. */
+  get(path: string): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}` } }, (res) => {
+        if (res.statusCode === 200) return resolve(res);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => reject(new Error(`GET ${path} failed: ${res.statusCode} ${text.slice(0, 500)}`)));
+      });
+      req.on('error', reject);
+    });
   }
 
   /** A 5-point task, active at once unless `draft` (pairs inserted in SQL first). */
