@@ -45,6 +45,17 @@ export interface TaskDraft {
   quotaGroups: string;
 }
 
+/** The draft's fields typed as numbers in the form. */
+type NumberDraftKey =
+  | 'judgmentsPerPair'
+  | 'minJudgments'
+  | 'maxJudgments'
+  | 'leaseSeconds'
+  | 'rationaleMinLength'
+  | 'goldRatePercent'
+  | 'goldMinAccuracyPercent'
+  | 'goldMinAnswers';
+
 const strengthsByHalf: Record<number, readonly string[]> = {
   1: ['better'],
   2: ['slightly better', 'much better'],
@@ -253,6 +264,29 @@ export function TaskForm(props: TaskFormProps) {
   const set = <K extends keyof TaskDraft>(key: K, value: TaskDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const edit = (key: keyof TaskDraft) => (event: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: event.target.value }));
+  /** A number input bound to one text field of the draft (kept as typed; bodyFromDraft parses it). */
+  const numberField = (
+    key: NumberDraftKey,
+    label: string,
+    hint: string,
+    range: { min: number; max: number; decimals?: boolean },
+    errorPath: string = key,
+  ) => (
+    <Field label={label} hint={hint} error={errorFor(errorPath)}>
+      {(control) => (
+        <input
+          {...control}
+          type="number"
+          min={range.min}
+          max={range.max}
+          step={range.decimals ? 'any' : undefined}
+          inputMode={range.decimals ? 'decimal' : 'numeric'}
+          value={draft[key]}
+          onChange={edit(key)}
+        />
+      )}
+    </Field>
+  );
 
   const points = wholeNumber(draft.scalePoints);
   const labelCount = points !== null && points >= 2 && points <= 9 ? points : 0;
@@ -478,64 +512,17 @@ export function TaskForm(props: TaskFormProps) {
           </Field>
           <div className="form__row">
             {draft.redundancy === 'fixed' ? (
-              <Field label="Judgments per pair" hint="1 to 50" error={errorFor('judgmentsPerPair')}>
-                {(control) => (
-                  <input
-                    {...control}
-                    type="number"
-                    min={1}
-                    max={50}
-                    inputMode="numeric"
-                    value={draft.judgmentsPerPair}
-                    onChange={edit('judgmentsPerPair')}
-                  />
-                )}
-              </Field>
+              numberField('judgmentsPerPair', 'Judgments per pair', '1 to 50', { min: 1, max: 50 })
             ) : (
               <>
-                <Field label="Minimum judgments" hint="1 to 50" error={errorFor('minJudgments')}>
-                  {(control) => (
-                    <input
-                      {...control}
-                      type="number"
-                      min={1}
-                      max={50}
-                      value={draft.minJudgments}
-                      onChange={edit('minJudgments')}
-                    />
-                  )}
-                </Field>
-                <Field label="Maximum judgments" hint="1 to 50" error={errorFor('maxJudgments')}>
-                  {(control) => (
-                    <input
-                      {...control}
-                      type="number"
-                      min={1}
-                      max={50}
-                      value={draft.maxJudgments}
-                      onChange={edit('maxJudgments')}
-                    />
-                  )}
-                </Field>
+                {numberField('minJudgments', 'Minimum judgments', '1 to 50', { min: 1, max: 50 })}
+                {numberField('maxJudgments', 'Maximum judgments', '1 to 50', { min: 1, max: 50 })}
               </>
             )}
-            <Field
-              label="Lease seconds"
-              hint="How long a rater holds a pair: 30 to 86400"
-              error={errorFor('leaseSeconds')}
-            >
-              {(control) => (
-                <input
-                  {...control}
-                  type="number"
-                  min={30}
-                  max={86_400}
-                  inputMode="numeric"
-                  value={draft.leaseSeconds}
-                  onChange={edit('leaseSeconds')}
-                />
-              )}
-            </Field>
+            {numberField('leaseSeconds', 'Lease seconds', 'How long a rater holds a pair: 30 to 86400', {
+              min: 30,
+              max: 86_400,
+            })}
             <Field label="Order" error={errorFor('assignmentOrder')}>
               {(control) => (
                 <select
@@ -565,24 +552,14 @@ export function TaskForm(props: TaskFormProps) {
                 </select>
               )}
             </Field>
-            {draft.rationaleMode === 'required' && (
-              <Field
-                label="Rationale minimum length"
-                hint="Characters, 0 to 2000"
-                error={errorFor('rationale.minLength')}
-              >
-                {(control) => (
-                  <input
-                    {...control}
-                    type="number"
-                    min={0}
-                    max={2000}
-                    value={draft.rationaleMinLength}
-                    onChange={edit('rationaleMinLength')}
-                  />
-                )}
-              </Field>
-            )}
+            {draft.rationaleMode === 'required' &&
+              numberField(
+                'rationaleMinLength',
+                'Rationale minimum length',
+                'Characters, 0 to 2000',
+                { min: 0, max: 2000 },
+                'rationale.minLength',
+              )}
           </div>
         </div>
       </Card>
@@ -626,48 +603,21 @@ export function TaskForm(props: TaskFormProps) {
 
       <Card title="Gold checks">
         <div className="form__row">
-          <Field label="Gold rate" hint="Percent of served items that are gold checks" error={errorFor('goldRate')}>
-            {(control) => (
-              <input
-                {...control}
-                type="number"
-                min={0}
-                max={100}
-                step="any"
-                value={draft.goldRatePercent}
-                onChange={edit('goldRatePercent')}
-              />
-            )}
-          </Field>
-          <Field
-            label="Minimum gold accuracy"
-            hint="Percent; a rater below it is paused. Blank: never"
-            error={errorFor('goldMinAccuracy')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                type="number"
-                min={0}
-                max={100}
-                step="any"
-                value={draft.goldMinAccuracyPercent}
-                onChange={edit('goldMinAccuracyPercent')}
-              />
-            )}
-          </Field>
-          <Field label="Gold answers before pausing" hint="1 to 1000" error={errorFor('goldMinAnswers')}>
-            {(control) => (
-              <input
-                {...control}
-                type="number"
-                min={1}
-                max={1000}
-                value={draft.goldMinAnswers}
-                onChange={edit('goldMinAnswers')}
-              />
-            )}
-          </Field>
+          {numberField(
+            'goldRatePercent',
+            'Gold rate',
+            'Percent of served items that are gold checks',
+            { min: 0, max: 100, decimals: true },
+            'goldRate',
+          )}
+          {numberField(
+            'goldMinAccuracyPercent',
+            'Minimum gold accuracy',
+            'Percent; a rater below it is paused. Blank: never',
+            { min: 0, max: 100, decimals: true },
+            'goldMinAccuracy',
+          )}
+          {numberField('goldMinAnswers', 'Gold answers before pausing', '1 to 1000', { min: 1, max: 1000 })}
         </div>
       </Card>
 
