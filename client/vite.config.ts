@@ -1,11 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 
 const apiServer = 'http://localhost:3000';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    // Compressed once here, at the highest levels, and served as they are (server/src/app.ts): raters download the
+    // smallest file their browser accepts without the server compressing on every request.
+    compression({
+      include: /\.(js|css|svg)$/,
+      algorithms: [defineAlgorithm('gzip', { level: 9 }), defineAlgorithm('brotliCompress')],
+      logLevel: 'silent',
+    }),
+  ],
   resolve: {
     alias: {
       // The shared contract is consumed from source, so the client needs no build of shared/.

@@ -1,8 +1,13 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairInput, Task } from '@anchor/shared';
 import { startTestApp, type TestApp, type TestUser } from '../../server/test/harness.js';
 import { accessibilityViolations, assertClientBuilt, launchBrowser, openPage, screenshot, signIn } from './support.js';
+
+const clientDist = fileURLToPath(new URL('../dist', import.meta.url));
 
 /** Pairs that look like real work: a plain prompt, and a conversation with right-to-left text. */
 const pairs: PairInput[] = [
@@ -162,6 +167,20 @@ describe('the rating loop in a browser', () => {
     // Raters never download the admin code, and neither page threw.
     expect(raterSide.requested.filter((p) => p.includes('admin-routes'))).toEqual([]);
     expect(raterSide.requested.some((p) => p.startsWith('/assets/index-'))).toBe(true);
+    // The rater's whole download of code as it travels (the server sends the build's brotli files), and the same
+    // files gzip-compressed, the measure of issue #4's 150 KB goal.
+    const raterScriptBytes = [...raterSide.scriptBytes.values()].reduce((a, b) => a + b, 0);
+    const raterScriptGzip = [...raterSide.scriptBytes.keys()].reduce(
+      (sum, file) => sum + statSync(path.join(clientDist, `${file}.gz`)).size,
+      0,
+    );
+    console.log(
+      `rater bundle: ${raterSide.scriptBytes.size} scripts, ${(raterScriptBytes / 1000).toFixed(1)} kB over the wire ` +
+        `(brotli), ${(raterScriptGzip / 1000).toFixed(1)} kB gzip`,
+    );
+    expect(raterScriptBytes).toBeGreaterThan(0);
+    expect(raterScriptBytes).toBeLessThan(raterScriptGzip); // the compressed files are what was served
+    expect(raterScriptBytes).toBeLessThanOrEqual(150_000);
     expect(adminSide.pageErrors).toEqual([]);
     expect(raterSide.pageErrors).toEqual([]);
   });

@@ -43,6 +43,8 @@ export interface TestPage {
   pageErrors: Error[];
   /** Paths of every request the page made. */
   requested: string[];
+  /** Bytes on the wire (the encoded body) of each script the page loaded, by path. */
+  scriptBytes: Map<string, number>;
 }
 
 /** A fresh browser profile; if the test fails, its page is captured as `failure-<name>.png` for diagnosis. */
@@ -53,9 +55,19 @@ export async function openPage(browser: Browser, name: string): Promise<TestPage
   const pageErrors: Error[] = [];
   const requested: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error));
+  const scriptBytes = new Map<string, number>();
   page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+  page.on('requestfinished', (request) => {
+    if (request.resourceType() !== 'script') return;
+    const file = new URL(request.url()).pathname;
+    // A later load from the browser's cache reports 0 bytes: keep the first download's size.
+    void request
+      .sizes()
+      .then((sizes) => scriptBytes.set(file, Math.max(scriptBytes.get(file) ?? 0, sizes.responseBodySize)))
+      .catch(() => undefined);
+  });
   onTestFailed(() => screenshot(page, `failure-${name}`));
-  return { page, pageErrors, requested };
+  return { page, pageErrors, requested, scriptBytes };
 }
 
 /** Fills the sign-in page the app has sent the browser to. */
