@@ -13,9 +13,15 @@ export function rowCounter(format: ExportFormat): Transform & { rows(): number }
   const csv = format === 'csv';
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (!csv) {
+        // JSON escapes every line break inside a value: count newlines with the native search, not byte by byte.
+        for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+        if (chunk.length > 0) pendingText = chunk[chunk.length - 1] !== 0x0a;
+        return callback(null, chunk);
+      }
       for (let i = 0; i < chunk.length; i++) {
         const byte = chunk[i]!;
-        if (csv && byte === 0x22) inQuotes = !inQuotes; // "" inside quotes toggles twice: no net change
+        if (byte === 0x22) inQuotes = !inQuotes; // "" inside quotes toggles twice: no net change
         if (byte === 0x0a && !inQuotes) {
           lines++;
           pendingText = false;
