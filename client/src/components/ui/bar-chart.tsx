@@ -70,8 +70,11 @@ export function BarChart({ label, categories, values, valueLabel, height = 120 }
               stroke: text,
               grid: { show: false },
               ticks: { show: false },
-              values: (_u: uPlot, splits: number[]) => splits.map((s) => categories[Math.round(s)] ?? ''),
-              space: 30,
+              // Whole steps only (one label per bar, or every 2nd, 5th… when narrow): a half step repeated labels.
+              incrs: [1, 2, 5, 10, 20, 50],
+              values: (_u: uPlot, splits: number[]) => splits.map((s) => categories[s] ?? ''),
+              space: 56,
+              size: 28, // uPlot's default (50) leaves a small chart almost no room for its bars
             },
             { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 40 },
           ],

@@ -52,7 +52,7 @@ export function ProgressCounters({ progress, compact }: { progress: Omit<TaskPro
         valueLabel="Judgments"
         categories={minuteLabels(perMinute.length)}
         values={perMinute}
-        height={compact ? 70 : 120}
+        height={compact ? 90 : 120}
       />
     </div>
   );
