@@ -3,7 +3,7 @@ import { useDeferredValue, useState } from 'react';
 import { EXPORT_FORMATS, type ExportFormat, type ExportLogEntry, type ExportManifest } from '@anchor/shared';
 import { Alert, ButtonLink, Card, ErrorMessage, Field, Loading, PageHeader } from '@/components/ui';
 import { apiJson } from '@/lib/api';
-import { formatCount, formatDateTime } from '@/lib/format';
+import { formatCount, formatDateTime, plural } from '@/lib/format';
 import { formatDescriptions } from './export-links';
 
 /** The aggregates the exports module knows (kept here: the schema module would bring zod into the bundle). */
@@ -54,9 +54,9 @@ function Counts({ manifest }: { manifest: ExportManifest }) {
   return (
     <div className="export-counts" data-testid="export-counts">
       <p className="progress-summary">
-        <strong data-testid="export-rows">{formatCount(manifest.counts.rows)}</strong> rows from{' '}
-        {formatCount(manifest.counts.judgments)} judgments on {formatCount(manifest.counts.pairs)} pairs by{' '}
-        {formatCount(manifest.raters.count)} raters
+        <strong data-testid="export-rows">{formatCount(manifest.counts.rows)}</strong>{' '}
+        {manifest.counts.rows === 1 ? 'row' : 'rows'} from {plural(manifest.counts.judgments, 'judgment')} on{' '}
+        {plural(manifest.counts.pairs, 'pair')} by {plural(manifest.raters.count, 'rater')}
       </p>
       {dropped.length > 0 && (
         <p className="muted">Left out: {dropped.map(([why, n]) => `${formatCount(n)} ${why}`).join(', ')}.</p>
@@ -208,6 +208,8 @@ export function ExportsPage({ taskId, taskName }: { taskId: string; taskName: st
               </label>
             </div>
           </Card>
+        </div>
+        <div className="detail-grid__side">
           <Card title="What you will get">
             {manifest.isPending && <Loading label="Counting rows…" />}
             {manifest.isError && <Alert>{manifest.error.message}</Alert>}
@@ -222,10 +224,8 @@ export function ExportsPage({ taskId, taskName }: { taskId: string; taskName: st
             </div>
           </Card>
         </div>
-        <div className="detail-grid__side">
-          <PastExports taskId={taskId} />
-        </div>
       </div>
+      <PastExports taskId={taskId} />
     </>
   );
 }
