@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DB } from './schema.js';
@@ -29,8 +30,54 @@ export function createDatabase(url: string, options: { poolSize: number; logger:
   pool.on('connect', (client) => {
     client.on('error', (err) => options.logger.warn({ err: err.message }, 'database connection lost'));
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   return { db, pool, close: () => db.destroy() };
+}
+
+const PREPARED_MARK = '/* prepared */ ';
+
+/**
+ * Runs a hot statement as a named prepared statement: each connection parses and plans it once instead of on every
+ * call (the lease statement's planning took 0.3 ms against 0.45 ms of execution). Only for statements whose text has
+ * a small, fixed set of variants: a connection keeps every statement it has prepared.
+ */
+export function prepared<T>(statement: RawBuilder<T>): RawBuilder<T> {
+  return sql<T>`${sql.raw(PREPARED_MARK)}${statement}`;
+}
+
+/** The statement's name: a digest of its text, so that two texts never share a name on one connection. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `anchor_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    if (statementNames.size < 1_000) statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** The pool as kysely sees it: statements marked by `prepared` go to pg as named statements, the rest as they are. */
+function withPreparedStatements(pool: pg.Pool): PostgresPool {
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((text: unknown, parameters?: readonly unknown[]) =>
+      typeof text === 'string' && text.startsWith(PREPARED_MARK)
+        ? client.query({ name: statementName(text), text, values: parameters as unknown[] })
+        : client.query(text as string, parameters as unknown[])) as unknown as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client.release(destroy),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (!wrapped) {
+        wrapped = wrap(client);
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Exponential backoff with full jitter: a random wait in [0, min(capMs, baseMs·2^attempt)). */

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { JudgmentSignals } from '@anchor/shared';
-import type { Database } from '../../db/database.js';
+import { prepared, type Database } from '../../db/database.js';
 import type { DB, Json } from '../../db/schema.js';
 
 type Tx = Transaction<DB>;
@@ -68,13 +68,15 @@ export class AssignmentRepository {
 
   /** The rater's live lease in the task (with its pair), and whether they are paused there. */
   async raterState(raterId: string, taskId: string): Promise<{ held: LeaseWithPair | undefined; paused: boolean }> {
-    const result = await sql<LeaseWithPair & { paused: boolean; lease_id: string | null }>`
+    const result = await prepared(
+      sql<LeaseWithPair & { paused: boolean; lease_id: string | null }>`
       SELECT a.id AS lease_id, a.id, a.pair_id, a.shown_a_first, a.expires_at, p.prompt, p.response_a, p.response_b,
         p.tags ->> 'language' AS language,
         EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused') AS paused
       FROM (SELECT 1) one
       LEFT JOIN assignments a ON a.rater_id = ${raterId} AND a.task_id = ${taskId} AND a.status = 'leased' AND a.expires_at > now()
-      LEFT JOIN pairs p ON p.id = a.pair_id`.execute(this.db);
+      LEFT JOIN pairs p ON p.id = a.pair_id`,
+    ).execute(this.db);
     const row = result.rows[0]!;
     return { held: row.lease_id ? row : undefined, paused: row.paused };
   }
@@ -138,7 +140,8 @@ export class AssignmentRepository {
       : sql`p.gold IS NULL AND p.judgment_count + p.lease_count < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}
           ORDER BY ${args.order === 'random' ? sql`p.rand` : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`}`;
     const group = args.gold ? null : (quota?.group ?? null);
-    const result = await sql<LeaseWithPair>`
+    const result = await prepared(
+      sql<LeaseWithPair>`
       WITH picked AS (
         SELECT p.id, p.prompt, p.response_a, p.response_b, p.tags ->> 'language' AS language FROM pairs p
         WHERE p.task_id = ${taskId} AND ${notMetBy(raterId)} AND ${candidates}
@@ -160,7 +163,8 @@ export class AssignmentRepository {
       )
       SELECT lease.id, lease.pair_id, lease.shown_a_first, lease.expires_at, picked.prompt, picked.response_a, picked.response_b,
         picked.language
-      FROM lease JOIN picked ON picked.id = lease.pair_id`.execute(this.db);
+      FROM lease JOIN picked ON picked.id = lease.pair_id`,
+    ).execute(this.db);
     return result.rows[0];
   }
 
@@ -169,14 +173,16 @@ export class AssignmentRepository {
    * trip, the task settings and gold answer that decide what a judgment sets off.
    */
   async lockLease(tx: Tx, id: string): Promise<LockedLease | undefined> {
-    const result = await sql<LockedLease>`
+    const result = await prepared(
+      sql<LockedLease>`
       SELECT a.id, a.task_id, a.pair_id, a.rater_id, a.shown_a_first, a.status, a.is_gold, a.quota_group,
         (a.status = 'leased' AND a.expires_at > now()) AS live,
         t.status AS task_status, t.scale_points, t.min_judgments, t.max_judgments, t.gold_min_accuracy, t.gold_min_answers,
         t.criteria, t.rationale, p.gold
       FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN pairs p ON p.id = a.pair_id
       WHERE a.id = ${id}
-      FOR UPDATE OF a`.execute(tx);
+      FOR UPDATE OF a`,
+    ).execute(tx);
     return result.rows[0];
   }
 
@@ -203,7 +209,8 @@ export class AssignmentRepository {
     },
   ): Promise<{ judgmentId: string; judgmentCount: number; target: number }> {
     const { lease, signals: s } = values;
-    const result = await sql<{ id: string; judgment_count: number; target: number }>`
+    const result = await prepared(
+      sql<{ id: string; judgment_count: number; target: number }>`
       WITH judgment AS (
         INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms,
           criteria, active_ms, focus_losses, first_choice_ms, paste_count, keystroke_count, screen_width, ui_version)
@@ -225,7 +232,8 @@ export class AssignmentRepository {
       )`
           : sql``
       }
-      SELECT judgment.id, pair.judgment_count, pair.target FROM judgment, pair`.execute(tx);
+      SELECT judgment.id, pair.judgment_count, pair.target FROM judgment, pair`,
+    ).execute(tx);
     const row = result.rows[0]!;
     return { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
   }
