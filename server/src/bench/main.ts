@@ -18,7 +18,7 @@ import { cleanUp } from './cleanup.js';
 import { openBenchDatabase } from './database.js';
 import { partE } from './export-scale.js';
 import { FULL, QUICK, partA, partB, partC, partD, type Context } from './parts.js';
-import { formatMarkdown, renderReport, writeReport, type PartName, type Results } from './report.js';
+import { PART_NAMES, formatMarkdown, renderReport, writeReport, type PartName, type Results } from './report.js';
 import { AdminClient } from './seed.js';
 import { startServer } from './server-process.js';
 import { SOAK_FULL, SOAK_QUICK, renderSoak, runSoak, writeSoak } from './soak.js';
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   }
   const parts = (Object.keys(PARTS) as PartName[]).filter((p) => requested.includes(p));
   const quick = values.quick;
-  const out = values.out ?? (!quick && parts.length === Object.keys(PARTS).length ? DOC : undefined);
+  const out = values.out ?? (!quick && parts.length === PART_NAMES.length ? DOC : undefined);
 
   const started = performance.now();
   const log = (line: string) =>

@@ -4,7 +4,8 @@ import os from 'node:os';
 import type { PartE, StreamStats } from './export-scale.js';
 import type { PartA, PartB, PartC, PartD, Settings } from './parts.js';
 
-export type PartName = 'a' | 'b' | 'c' | 'd' | 'e';
+export const PART_NAMES = ['a', 'b', 'c', 'd', 'e'] as const;
+export type PartName = (typeof PART_NAMES)[number];
 
 export interface Results {
   a?: PartA;
@@ -39,6 +40,15 @@ export const TARGETS = {
   exportRatio: 0.5,
   exportRssBytes: 200 * 2 ** 20,
 };
+
+/** The command line that made this run: `-- --quick --only b,d`, or nothing for a full run. */
+function benchFlags(run: RunInfo): string[] {
+  const flags = [
+    ...(run.quick ? ['--quick'] : []),
+    ...(run.parts.length < PART_NAMES.length ? [`--only ${run.parts.join(',')}`] : []),
+  ];
+  return flags.length > 0 ? ['--', ...flags] : [];
+}
 
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 2 ** 20)} MiB`);
@@ -131,38 +141,29 @@ export function renderReport(results: Results, run: RunInfo): string {
       '—',
       [`${int(e.copy.rows)} rows, ${mb(e.copy)}`, others(e.copy.otherCores)].filter(Boolean).join('; '),
     ]);
-    rows.push([
+    const exportRow = (scenario: string, x: StreamStats, rowsNote: string) => [
       '(e)',
-      `annotations export over HTTP, ${int(e.judgments)} judgments`,
-      `${int(e.annotations.rowsPerSecond)} rows/s`,
+      scenario,
+      `${int(x.rowsPerSecond)} rows/s`,
       '—',
       '—',
-      mib(e.annotations.rssPeak),
-      [
-        vsCopy(e.annotations),
-        `${int(e.annotations.rows)} rows, ${mb(e.annotations)}`,
-        `first byte after ${ms(e.annotations.firstByteMs)} ms`,
-        others(e.annotations.otherCores),
-      ]
+      mib(x.rssPeak),
+      [vsCopy(x), `${rowsNote}, ${mb(x)}`, `first byte after ${ms(x.firstByteMs)} ms`, others(x.otherCores)]
         .filter(Boolean)
         .join('; '),
-    ]);
-    rows.push([
-      '(e)',
-      `dpo export over HTTP, ${int(e.pairs)} pairs`,
-      `${int(e.dpo.rowsPerSecond)} rows/s`,
-      '—',
-      '—',
-      mib(e.dpo.rssPeak),
-      [
-        vsCopy(e.dpo),
-        `${int(e.dpo.rows)} rows${e.dpo.rows === e.dpoExpected ? '' : ` (expected ${int(e.dpoExpected)})`}, ${mb(e.dpo)}`,
-        `first byte after ${ms(e.dpo.firstByteMs)} ms`,
-        others(e.dpo.otherCores),
-      ]
-        .filter(Boolean)
-        .join('; '),
-    ]);
+    ];
+    rows.push(
+      exportRow(
+        `annotations export over HTTP, ${int(e.judgments)} judgments`,
+        e.annotations,
+        `${int(e.annotations.rows)} rows`,
+      ),
+      exportRow(
+        `dpo export over HTTP, ${int(e.pairs)} pairs`,
+        e.dpo,
+        `${int(e.dpo.rows)} rows${e.dpo.rows === e.dpoExpected ? '' : ` (expected ${int(e.dpoExpected)})`}`,
+      ),
+    );
   }
   for (const [part, message] of Object.entries(results.failed)) {
     rows.push([`(${part})`, '**failed**', '—', '—', '—', '—', message.split('\n')[0]!.replaceAll('|', '\\|')]);
@@ -227,7 +228,7 @@ export function renderReport(results: Results, run: RunInfo): string {
     .map((k) => `${k}=${run.postgres[k] ?? '?'}`)
     .join(', ');
   const setup = [
-    `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}; run: \`npm run bench${run.quick ? ' -- --quick' : ''}${run.parts.length < 5 ? ` -- --only ${run.parts.join(',')}` : ''}\`, ${run.minutes.toFixed(1)} min in all.`,
+    `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}; run: \`${['npm run bench', ...benchFlags(run)].join(' ')}\`, ${run.minutes.toFixed(1)} min in all.`,
     `- Machine: ${os.availableParallelism()} CPUs (\`nproc\`; ${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}.`,
     `- Node.js ${process.version}; PostgreSQL ${run.postgres.server_version ?? '?'} (${run.database}; ${pgSettings}).`,
     '- PostgreSQL, the server process and the load generators share the machine; "others used N cores" is CPU that processes outside the bench (other work on the machine) kept busy during that measurement.',
