@@ -18,7 +18,8 @@ export default defineConfig({
   ],
   resolve: {
     alias: {
-      // The shared contract is consumed from source, so the client needs no build of shared/.
+      // The shared contract is consumed from source, so the client needs no build of shared/. This is the repository's
+      // own `shared/` workspace (client/../shared), not anything beside the checkout.
       '@anchor/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)),
       // Cross-folder imports (lib/, components/, features/) go through `@/`; relative paths stay within a folder.
       '@': fileURLToPath(new URL('./src', import.meta.url)),
