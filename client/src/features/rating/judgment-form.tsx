@@ -120,7 +120,9 @@ export function JudgmentForm({
   const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
     if (document.querySelector('dialog[open]')) return;
-    const target = event.target instanceof Element ? event.target : null;
+    // With no dialog open, a focused control inside one belongs to a dialog that has just closed (its Close button
+    // keeps focus until React removes it): the key is the page's, as if nothing had focus.
+    const target = event.target instanceof Element && !event.target.closest('dialog') ? event.target : null;
     if (target && isTextEntry(target)) return;
     if (event.key === 'Escape' && skipping) {
       event.preventDefault();
