@@ -1,12 +1,11 @@
-import { lazy } from 'react';
+import { lazy, Suspense } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Navigate, Route, Routes, useNavigate, useParams } from 'react-router';
-import { EmptyState } from '@/components/ui';
+import { EmptyState, Loading } from '@/components/ui';
 import { meQueryKey } from '@/features/auth/auth-api';
 import { RequireAdmin, RequireAuth } from '@/features/auth/require-auth';
 import { SignInPage } from '@/features/auth/sign-in-page';
 import { useCurrentUser } from '@/features/auth/use-me';
-import { AcceptInvitePage } from '@/features/raters/accept-invite-page';
 import { RaterHomePage } from '@/features/rating/rater-home-page';
 import '@/i18n';
 import type * as AdminRoutes from './admin-routes';
@@ -32,6 +31,10 @@ const AuditRoute = lazyAdminRoute('AuditRoute');
 const JudgingPage = lazy(async () => ({ default: (await import('@/features/rating/judging-page')).JudgingPage }));
 const ProfilePage = lazy(async () => ({ default: (await import('@/features/profile/profile-page')).ProfilePage }));
 const HistoryPage = lazy(async () => ({ default: (await import('@/features/history/history-page')).HistoryPage }));
+// An invitation is opened once per account, so its page stays out of the first download too.
+const AcceptInvitePage = lazy(async () => ({
+  default: (await import('@/features/raters/accept-invite-page')).AcceptInvitePage,
+}));
 
 /** "/" is the rater home for raters and the task list for admins. */
 function HomeRoute() {
@@ -44,19 +47,21 @@ function JudgingRoute() {
   return <JudgingPage key={taskId} taskId={taskId} />;
 }
 
-/** An invitation link: public, in the raters' bundle. Accepting signs the new user in and takes them home. */
+/** An invitation link: public, outside the signed-in layout. Accepting signs the new user in and takes them home. */
 function InviteRoute() {
   const { token = '' } = useParams();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return (
-    <AcceptInvitePage
-      token={token}
-      onAccepted={(user) => {
-        queryClient.setQueryData(meQueryKey, user);
-        void navigate('/', { replace: true });
-      }}
-    />
+    <Suspense fallback={<Loading />}>
+      <AcceptInvitePage
+        token={token}
+        onAccepted={(user) => {
+          queryClient.setQueryData(meQueryKey, user);
+          void navigate('/', { replace: true });
+        }}
+      />
+    </Suspense>
   );
 }
 

@@ -6,7 +6,7 @@ import { errorMessage, fieldErrors } from '@/lib/api';
 import { acceptInvite, fetchInvitePreview } from './users-api';
 
 /**
- * Where an invitation link lands (public, part of the raters' bundle): the invitee chooses a display name and a
+ * Where an invitation link lands (public, loaded only by such a link): the invitee chooses a display name and a
  * password, and is signed in at once. A used, revoked or expired link says so.
  */
 export function AcceptInvitePage({ token, onAccepted }: { token: string; onAccepted: (user: User) => void }) {
