@@ -173,17 +173,31 @@ export class AssignmentRepository {
    * trip, the task settings and gold answer that decide what a judgment sets off.
    */
   async lockLease(tx: Tx, id: string): Promise<LockedLease | undefined> {
-    const result = await prepared(
-      sql<LockedLease>`
-      SELECT a.id, a.task_id, a.pair_id, a.rater_id, a.shown_a_first, a.status, a.is_gold, a.quota_group,
-        (a.status = 'leased' AND a.expires_at > now()) AS live,
-        t.status AS task_status, t.scale_points, t.min_judgments, t.max_judgments, t.gold_min_accuracy, t.gold_min_answers,
-        t.criteria, t.rationale, p.gold
-      FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN pairs p ON p.id = a.pair_id
-      WHERE a.id = ${id}
-      FOR UPDATE OF a`,
-    ).execute(tx);
+    const result = await prepared(sql<LockedLease>`${leaseWithSettings(id)} FOR UPDATE OF a`).execute(tx);
     return result.rows[0];
+  }
+
+  /**
+   * What a submission needs to be checked, read without a lock in one round trip: the assignment with its task's
+   * settings, and the judgment already made with this idempotency key, if any. The write that follows re-checks the
+   * lease's state itself (see recordJudgment).
+   */
+  async submissionContext(
+    id: string,
+    key: string,
+  ): Promise<{ lease: LockedLease | undefined; existing: { id: string; rater_id: string } | undefined }> {
+    const result = await prepared(
+      sql<Partial<LockedLease> & { existing_id: string | null; existing_rater_id: string | null }>`
+      SELECT l.*, k.id AS existing_id, k.rater_id AS existing_rater_id
+      FROM (SELECT 1) one
+      LEFT JOIN (${leaseWithSettings(id)}) l ON true
+      LEFT JOIN judgments k ON k.idempotency_key = ${key}`,
+    ).execute(this.db);
+    const { existing_id, existing_rater_id, ...lease } = result.rows[0]!;
+    return {
+      lease: lease.id ? (lease as LockedLease) : undefined,
+      existing: existing_id && existing_rater_id ? { id: existing_id, rater_id: existing_rater_id } : undefined,
+    };
   }
 
   findJudgmentByKey(tx: Tx | Database, key: string) {
@@ -191,11 +205,15 @@ export class AssignmentRepository {
   }
 
   /**
-   * One statement: the judgment (with its per-criterion answers and the browser's signals), the lease marked
-   * submitted, and the pair's slot turned into a judgment.
+   * One statement: the lease marked submitted, the judgment (with its per-criterion answers and the browser's
+   * signals), and the pair's slot turned into a judgment. The lease's update is guarded (still leased, not expired,
+   * this rater's), so the statement needs no lock taken before it: when it runs on its own (autocommit), the pair and
+   * counter rows it updates are locked only until its own commit, inside PostgreSQL, instead of for a round trip to a
+   * busy server. Returns undefined, having written nothing, when the guard fails (a concurrent retry, skip or reclaim
+   * got there first).
    */
   async recordJudgment(
-    tx: Tx,
+    db: Tx | Database,
     values: {
       lease: LockedLease;
       key: string;
@@ -207,23 +225,27 @@ export class AssignmentRepository {
       criteria: Record<string, number> | null;
       signals: JudgmentSignals;
     },
-  ): Promise<{ judgmentId: string; judgmentCount: number; target: number }> {
+  ): Promise<{ judgmentId: string; judgmentCount: number; target: number } | undefined> {
     const { lease, signals: s } = values;
     const result = await prepared(
       sql<{ id: string; judgment_count: number; target: number }>`
-      WITH judgment AS (
+      WITH lease AS (
+        UPDATE assignments SET status = 'submitted', finished_at = now()
+        WHERE id = ${lease.id} AND rater_id = ${lease.rater_id} AND status = 'leased' AND expires_at > now()
+        RETURNING id
+      ), judgment AS (
         INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms,
           criteria, active_ms, focus_losses, first_choice_ms, paste_count, keystroke_count, screen_width, ui_version)
-        VALUES (${lease.task_id}, ${lease.pair_id}, ${lease.rater_id}, ${lease.id}, ${values.key}, ${values.choice}, ${values.preference},
-          ${lease.shown_a_first}, ${values.rationale}, ${values.flags}::text[], ${values.timeMs},
+        SELECT ${lease.task_id}::uuid, ${lease.pair_id}::uuid, ${lease.rater_id}::uuid, lease.id, ${values.key}::uuid, ${values.choice}::int,
+          ${values.preference}::int, ${lease.shown_a_first}::boolean, ${values.rationale}::text, ${values.flags}::text[], ${values.timeMs}::int,
           ${values.criteria === null ? null : JSON.stringify(values.criteria)}::jsonb, ${s.activeMs ?? null}::int, ${s.focusLosses ?? null}::int,
           ${s.firstChoiceMs ?? null}::int, ${s.pasteCount ?? null}::int, ${s.keystrokeCount ?? null}::int, ${s.screenWidth ?? null}::int,
-          ${s.uiVersion ?? null}::text)
+          ${s.uiVersion ?? null}::text
+        FROM lease
         RETURNING id
-      ), lease AS (
-        UPDATE assignments SET status = 'submitted', finished_at = now() WHERE id = ${lease.id}
       ), pair AS (
-        UPDATE pairs SET lease_count = lease_count - 1, judgment_count = judgment_count + 1 WHERE id = ${lease.pair_id}
+        UPDATE pairs SET lease_count = lease_count - 1, judgment_count = judgment_count + 1
+        FROM lease WHERE pairs.id = ${lease.pair_id}
         RETURNING judgment_count, target
       )${
         lease.gold === null
@@ -233,9 +255,9 @@ export class AssignmentRepository {
           : sql``
       }
       SELECT judgment.id, pair.judgment_count, pair.target FROM judgment, pair`,
-    ).execute(tx);
-    const row = result.rows[0]!;
-    return { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
+    ).execute(db);
+    const row = result.rows[0];
+    return row && { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
   }
 
   /** A skip: the lease ends and its slot (and its group's) goes back to the pair. */
@@ -348,6 +370,17 @@ export function addToCounters(
     SELECT ${taskId}::uuid, (hashtext(${pairId}::text) & 15)::smallint, ${judgments}, ${complete} ${from}
     ON CONFLICT (task_id, shard) DO UPDATE
       SET judgments = task_counters.judgments + excluded.judgments, complete_pairs = task_counters.complete_pairs + excluded.complete_pairs`;
+}
+
+/** An assignment with the task settings and gold answer that decide what a judgment or a skip sets off. */
+function leaseWithSettings(id: string) {
+  return sql`
+    SELECT a.id, a.task_id, a.pair_id, a.rater_id, a.shown_a_first, a.status, a.is_gold, a.quota_group,
+      (a.status = 'leased' AND a.expires_at > now()) AS live,
+      t.status AS task_status, t.scale_points, t.min_judgments, t.max_judgments, t.gold_min_accuracy, t.gold_min_answers,
+      t.criteria, t.rationale, p.gold
+    FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN pairs p ON p.id = a.pair_id
+    WHERE a.id = ${id}`;
 }
 
 /**

@@ -140,51 +140,48 @@ export class AssignmentService {
     return { assignment: present(leased, task) };
   }
 
-  async submit(
-    caller: AuthUser,
-    request: SubmitJudgmentRequest,
-  ): Promise<{ judgmentId: string; taskId: string; created: boolean }> {
+  /**
+   * Stores a judgment, once per idempotency key. The common judgment is one guarded write statement after one read
+   * (see AssignmentRepository.recordJudgment): its locks on the pair and the task's counters end with its own commit.
+   * Gold answers and adaptive tasks decide what follows under the pair's lock, so they go the locked way, as does a
+   * submission that lost a race (a retry with the same key, a skip or the lease's expiry), which then gets its answer.
+   */
+  async submit(caller: AuthUser, request: SubmitJudgmentRequest): Promise<SubmitResult> {
+    const { lease, existing } = await this.assignments.submissionContext(request.assignmentId, request.key);
+    if (existing) return replayed(existing, caller.id, lease?.task_id);
+    const own = requireOwnLiveLease(lease, caller.id);
+    const judgment = checkJudgment(own, request);
+    if (own.is_gold || isAdaptive(own)) return this.submitLocked(caller, request);
+    let recorded;
+    try {
+      recorded = await this.assignments.recordJudgment(this.assignments.db, { lease: own, ...judgment });
+    } catch (err) {
+      // The key was used at the same moment for another assignment: the locked path says which judgment it made.
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    }
+    if (!recorded) return this.submitLocked(caller, request);
+    this.events.emit('judgmentRecorded', { taskId: own.task_id, pairId: own.pair_id, raterId: caller.id });
+    return { judgmentId: recorded.judgmentId, taskId: own.task_id, created: true };
+  }
+
+  private async submitLocked(caller: AuthUser, request: SubmitJudgmentRequest): Promise<SubmitResult> {
     const result = await this.assignments.transaction(async (tx) => {
       const lease = await this.assignments.lockLease(tx, request.assignmentId);
       // Checked after the lock: a concurrent retry with the same key waits there, then finds the first one's judgment.
       const existing = await this.assignments.findJudgmentByKey(tx, request.key);
-      if (existing) {
-        if (existing.rater_id !== caller.id)
-          throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
-        return { judgmentId: existing.id, taskId: lease?.task_id ?? '', pairId: undefined, paused: undefined };
-      }
+      if (existing) return { ...replayed(existing, caller.id, lease?.task_id), pairId: undefined, paused: undefined };
       const own = requireOwnLiveLease(lease, caller.id);
-      if (own.task_status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
-      const choices = scaleChoices(own.scale_points);
-      if (!choices.includes(request.choice)) {
-        throw errors.validation(
-          `choice must be one of ${choices.join(', ')} on this ${own.scale_points}-point scale.`,
-          [{ path: 'choice', message: `must be one of ${choices.join(', ')}` }],
-        );
-      }
-      const rationale = request.rationale?.trim() || null;
-      checkRationale(rationale, taskRationale(own));
-      const criteria = checkCriteria(request.criteria, taskCriteria(own));
-      const preference = choiceToPreference(request.choice, own.shown_a_first);
-      const recorded = await this.assignments.recordJudgment(tx, {
-        lease: own,
-        key: request.key,
-        choice: request.choice,
-        preference,
-        rationale,
-        flags: request.flags ?? [],
-        timeMs: request.timeMs ?? null,
-        criteria,
-        signals: request.signals ?? {},
-      });
-      const paused = own.is_gold ? await this.scoreGold(tx, own, preference) : undefined;
+      const judgment = checkJudgment(own, request);
+      const recorded = await this.assignments.recordJudgment(tx, { lease: own, ...judgment });
+      if (!recorded) throw new Error('A locked, live lease refused its judgment.');
+      const paused = own.is_gold ? await this.scoreGold(tx, own, judgment.preference) : undefined;
       if (!own.is_gold) await this.applyAdaptiveRule(tx, own, recorded);
-      return { judgmentId: recorded.judgmentId, taskId: own.task_id, pairId: own.pair_id, paused };
+      return { judgmentId: recorded.judgmentId, taskId: own.task_id, created: true, pairId: own.pair_id, paused };
     });
     if (result.pairId)
       this.events.emit('judgmentRecorded', { taskId: result.taskId, pairId: result.pairId, raterId: caller.id });
     if (result.paused) this.events.emit('raterPaused', result.paused);
-    return { judgmentId: result.judgmentId, taskId: result.taskId, created: result.pairId !== undefined };
+    return { judgmentId: result.judgmentId, taskId: result.taskId, created: result.created };
   }
 
   /**
@@ -193,7 +190,7 @@ export class AssignmentService {
    * judgments of one pair decide in turn.
    */
   private async applyAdaptiveRule(tx: Tx, lease: LockedLease, counts: { judgmentCount: number; target: number }) {
-    if (lease.min_judgments === null || lease.max_judgments === null) return;
+    if (!isAdaptive(lease) || lease.max_judgments === null) return;
     if (counts.judgmentCount < counts.target || counts.target >= lease.max_judgments) return;
     if (!ratersAgree(await this.assignments.preferenceSigns(tx, lease.pair_id))) {
       await this.assignments.raiseTarget(tx, lease, counts.target + 1);
@@ -295,6 +292,52 @@ function requireOwnLiveLease(lease: LockedLease | undefined, raterId: string): L
     );
   }
   return lease;
+}
+
+interface SubmitResult {
+  judgmentId: string;
+  taskId: string;
+  /** False when the key's judgment already existed (a retry). */
+  created: boolean;
+}
+
+/** A retried submission: its key's judgment, if it is the caller's. */
+function replayed(
+  existing: { id: string; rater_id: string },
+  raterId: string,
+  taskId: string | undefined,
+): SubmitResult {
+  if (existing.rater_id !== raterId)
+    throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
+  return { judgmentId: existing.id, taskId: taskId ?? '', created: false };
+}
+
+/** Whether the task's pairs get more raters while theirs disagree (adaptive redundancy). */
+function isAdaptive(lease: LockedLease): boolean {
+  return lease.min_judgments !== null && lease.max_judgments !== null;
+}
+
+/** The judgment's values, checked against the task's scale, rationale rule and criteria. */
+function checkJudgment(lease: LockedLease, request: SubmitJudgmentRequest) {
+  if (lease.task_status === 'archived') throw errors.conflict('This task is archived and takes no more judgments.');
+  const choices = scaleChoices(lease.scale_points);
+  if (!choices.includes(request.choice)) {
+    throw errors.validation(`choice must be one of ${choices.join(', ')} on this ${lease.scale_points}-point scale.`, [
+      { path: 'choice', message: `must be one of ${choices.join(', ')}` },
+    ]);
+  }
+  const rationale = request.rationale?.trim() || null;
+  checkRationale(rationale, taskRationale(lease));
+  return {
+    key: request.key,
+    choice: request.choice,
+    preference: choiceToPreference(request.choice, lease.shown_a_first),
+    rationale,
+    flags: request.flags ?? [],
+    timeMs: request.timeMs ?? null,
+    criteria: checkCriteria(request.criteria, taskCriteria(lease)),
+    signals: request.signals ?? {},
+  };
 }
 
 /** The task's rationale rule, enforced on the server too (the form enforces it first). */
