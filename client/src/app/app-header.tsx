@@ -1,9 +1,8 @@
-import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
 import type { User } from '@anchor/shared';
 import { Button } from '@/components/ui';
 import { useSignOut } from '@/features/auth/use-me';
-import { setUiLanguage, uiLanguages, type UiLanguage } from '@/i18n';
+import { setUiLanguage, uiLanguages, type UiLanguage, useTranslation } from '@/i18n';
 
 function navClass({ isActive }: { isActive: boolean }): string {
   return isActive ? 'nav__link nav__link--active' : 'nav__link';
@@ -11,7 +10,7 @@ function navClass({ isActive }: { isActive: boolean }): string {
 
 export function AppHeader({ user }: { user: User }) {
   const signOut = useSignOut();
-  const { t, i18n } = useTranslation();
+  const { t, language } = useTranslation();
   return (
     <header className="app-header">
       <div className="app-header__inner">
@@ -52,7 +51,7 @@ export function AppHeader({ user }: { user: User }) {
           <select
             className="language-select"
             aria-label={t('app.language')}
-            value={i18n.language}
+            value={language}
             onChange={(event) => setUiLanguage(event.target.value as UiLanguage)}
           >
             {uiLanguages.map((l) => (

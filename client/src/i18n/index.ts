@@ -1,7 +1,11 @@
-import i18next from 'i18next';
-import { initReactI18next } from 'react-i18next';
+import { useSyncExternalStore } from 'react';
 import { ar } from './ar';
 import { en } from './en';
+
+/**
+ * The UI's messages, looked up by key. A message library would cost raters about 15 kB of download for what is used
+ * here: dotted keys, `{{name}}` placeholders, CLDR plural forms chosen by `count`, and English for any missing key.
+ */
 
 /** UI languages: code, own name, and direction. Adding one is a file of messages and a line here. */
 export const uiLanguages = [
@@ -9,6 +13,62 @@ export const uiLanguages = [
   { code: 'ar', name: 'العربية', dir: 'rtl' },
 ] as const;
 export type UiLanguage = (typeof uiLanguages)[number]['code'];
+
+const messagesByLanguage: Record<UiLanguage, object> = { en, ar };
+
+/** Every dotted path to a message of `en.ts`, the complete set. */
+type MessagePath<T> = {
+  [K in keyof T & string]: T[K] extends string ? K : `${K}.${MessagePath<T[K]>}`;
+}[keyof T & string];
+type WithoutPluralSuffix<P> = P extends `${infer Base}_${Intl.LDMLPluralRule}` ? Base : P;
+/** A message's key; plural messages (`judged_one`, `judged_other`) are named without the suffix and given a count. */
+export type MessageKey = WithoutPluralSuffix<MessagePath<typeof en>>;
+/** Values for a message's `{{name}}` placeholders; a numeric `count` also picks the plural form. */
+export type MessageValues = Readonly<Record<string, string | number>>;
+export type Translate = (key: MessageKey, values?: MessageValues) => string;
+
+function lookup(messages: object, key: string): string | undefined {
+  let node: unknown = messages;
+  for (const part of key.split('.')) {
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+  }
+  return typeof node === 'string' ? node : undefined;
+}
+
+const pluralRules = new Map<UiLanguage, Intl.PluralRules>();
+function pluralForm(language: UiLanguage, count: number): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(language);
+  if (!rules) pluralRules.set(language, (rules = new Intl.PluralRules(language)));
+  return rules.select(count);
+}
+
+/** In the language, else in English: with a count, the plural form (`key_one`, `key_few`, …) before the bare key. */
+function findMessage(language: UiLanguage, key: string, count: unknown): string | undefined {
+  const languages: UiLanguage[] = language === 'en' ? ['en'] : [language, 'en'];
+  for (const code of languages) {
+    const messages = messagesByLanguage[code];
+    const message =
+      (typeof count === 'number' ? lookup(messages, `${key}_${pluralForm(code, count)}`) : undefined) ??
+      lookup(messages, key);
+    if (message !== undefined) return message;
+  }
+  return undefined;
+}
+
+function translate(language: UiLanguage, key: MessageKey, values: MessageValues = {}): string {
+  const message = findMessage(language, key, values.count);
+  if (message === undefined) return key;
+  // A placeholder without a value stays as written, so a missing value shows instead of vanishing.
+  return message.replace(/\{\{(.+?)\}\}/g, (placeholder, name: string) => {
+    const value = values[name.trim()];
+    return value === undefined ? placeholder : String(value);
+  });
+}
+
+// One stable function per language, so components re-render (and effects re-run) only when the language changes.
+const translators = Object.fromEntries(
+  uiLanguages.map(({ code }) => [code, (key: MessageKey, values?: MessageValues) => translate(code, key, values)]),
+) as Record<UiLanguage, Translate>;
 
 const STORAGE_KEY = 'anchor.uiLanguage';
 
@@ -27,26 +87,31 @@ function safeStorage(): Storage | null {
 }
 
 /** `<html lang dir>` follow the UI language, so the whole layout mirrors for right-to-left languages. */
-function applyToDocument(code: string): void {
+function applyToDocument(code: UiLanguage): void {
   const language = uiLanguages.find((l) => l.code === code) ?? uiLanguages[0];
   document.documentElement.lang = language.code;
   document.documentElement.dir = language.dir;
 }
 
-void i18next.use(initReactI18next).init({
-  resources: { en: { translation: en }, ar: { translation: ar } },
-  lng: initialLanguage(),
-  fallbackLng: 'en',
-  initAsync: false, // resources are bundled: ready before the first render
-  interpolation: { escapeValue: false }, // React escapes
-  react: { useSuspense: false },
-});
-applyToDocument(i18next.language);
-i18next.on('languageChanged', applyToDocument);
+let currentLanguage = initialLanguage();
+applyToDocument(currentLanguage);
+const languageListeners = new Set<() => void>();
+
+function onLanguageChange(listener: () => void): () => void {
+  languageListeners.add(listener);
+  return () => languageListeners.delete(listener);
+}
 
 export function setUiLanguage(code: UiLanguage): void {
   safeStorage()?.setItem(STORAGE_KEY, code);
-  void i18next.changeLanguage(code);
+  if (code === currentLanguage) return;
+  currentLanguage = code;
+  applyToDocument(code);
+  for (const listener of languageListeners) listener();
 }
 
-export { i18next };
+/** The current UI language and its `t`; the component re-renders when the language changes. */
+export function useTranslation(): { t: Translate; language: UiLanguage } {
+  const language = useSyncExternalStore(onLanguageChange, () => currentLanguage);
+  return { t: translators[language], language };
+}

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useTranslation } from 'react-i18next';
 import type { MyJudgment, MyStats } from '@anchor/shared';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '@/components/ui';
+import { useTranslation } from '@/i18n';
 import { apiJson } from '@/lib/api';
 import { formatCount, formatDateTime } from '@/lib/format';
 import { fetchMyJudgments, myJudgmentsQueryKey } from './history-api';

@@ -1,11 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
 import { ageRanges, type Demographics, type ProfileResponse } from '@anchor/shared';
 import { Alert, Button, Card, ErrorMessage, Field, Loading, PageHeader } from '@/components/ui';
 import { fieldErrors, formErrorMessage } from '@/lib/api';
 import { formatDateTime } from '@/lib/format';
-import { setUiLanguage, uiLanguages, type UiLanguage } from '@/i18n';
+import { setUiLanguage, uiLanguages, type UiLanguage, useTranslation } from '@/i18n';
 import { fetchProfile, giveConsent, patchProfile, profileQueryKey, withdrawConsent } from './profile-api';
 
 function BasicsForm({ data }: { data: ProfileResponse }) {
@@ -166,7 +165,7 @@ function DemographicsSection({ data }: { data: ProfileResponse }) {
 
 /** The rater's own profile: country, languages, the site's language, and demographics under explicit consent. */
 export function ProfilePage() {
-  const { t, i18n } = useTranslation();
+  const { t, language } = useTranslation();
   const profile = useQuery({ queryKey: profileQueryKey, queryFn: fetchProfile });
   return (
     <>
@@ -179,11 +178,7 @@ export function ProfilePage() {
             <BasicsForm data={profile.data} />
             <Field label={t('profile.uiLanguage')}>
               {(control) => (
-                <select
-                  {...control}
-                  value={i18n.language}
-                  onChange={(e) => setUiLanguage(e.target.value as UiLanguage)}
-                >
+                <select {...control} value={language} onChange={(e) => setUiLanguage(e.target.value as UiLanguage)}>
                   {uiLanguages.map((l) => (
                     <option key={l.code} value={l.code} lang={l.code}>
                       {l.name}

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/i18n';
 
 /** The keyboard shortcuts, in a modal dialog (loaded on demand: most raters open it once). */
 export default function HelpDialog({ points, onClose }: { points: number; onClose: () => void }) {

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useLayoutEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
 import { Alert, Button, ButtonLink, Card, EmptyState, Loading, PageHeader } from '@/components/ui';
+import { useTranslation } from '@/i18n';
 import { formatCount, formatTime } from '@/lib/format';
 import { SUBMIT_MARK, JudgmentForm } from './judgment-form';
 import { LeaseCountdown } from './lease-countdown';

@@ -1,7 +1,7 @@
 import { useEffect, useEffectEvent, useId, useRef, useState, type CSSProperties, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
 import { defaultRationale, judgmentFlags, scaleChoices, type Assignment } from '@anchor/shared';
 import { Alert, Button } from '@/components/ui';
+import { useTranslation } from '@/i18n';
 import { randomUuid } from '@/lib/uuid';
 import { choiceLabel } from './scale-labels';
 import type { JudgmentInput, RatingSession } from './use-rating-session';

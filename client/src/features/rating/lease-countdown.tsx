@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/i18n';
 
 function remainingSeconds(expiresAt: string): number {
   return Math.max(0, Math.round((Date.parse(expiresAt) - Date.now()) / 1000));

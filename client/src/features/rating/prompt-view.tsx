@@ -1,5 +1,5 @@
 import type { Message, Prompt } from '@anchor/shared';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/i18n';
 import { Markdown } from './markdown';
 
 /** A prompt is a single text or a conversation whose last turn the two responses answer; roles stay visible. */

@@ -1,7 +1,7 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
 import type { RaterTask } from '@anchor/shared';
 import { ButtonLink, EmptyState, ErrorMessage, Loading, PageHeader, TextBlock } from '@/components/ui';
+import { useTranslation } from '@/i18n';
 import { useRaterTasks } from './use-rater-tasks';
 
 function RaterTaskCard({ task }: { task: RaterTask }) {

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/i18n';
 import { Markdown } from './markdown';
 
 /** One response, scrolling on its own so a long answer never pushes the other one or the scale out of reach. */

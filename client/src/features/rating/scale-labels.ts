@@ -1,5 +1,5 @@
-import type { TFunction } from 'i18next';
 import { scaleHalf } from '@anchor/shared';
+import type { Translate } from '@/i18n';
 
 type Strength = 'better' | 'slightly' | 'somewhat' | 'clearly' | 'much';
 
@@ -12,7 +12,7 @@ const strengthsByHalf: Record<number, readonly Strength[]> = {
 };
 
 /** "Left much better" … "Tie" … "Right much better" for a screen-relative choice on a P-point scale. */
-export function choiceLabel(t: TFunction, choice: number, points: number): string {
+export function choiceLabel(t: Translate, choice: number, points: number): string {
   if (choice === 0) return t('scale.tie');
   const half = scaleHalf(points);
   const n = Math.abs(choice);

@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { useTranslation } from 'react-i18next';
 import type {
   Assignment,
   DoneReason,
@@ -8,6 +7,7 @@ import type {
   SubmitJudgmentRequest,
   SubmitJudgmentResult,
 } from '@anchor/shared';
+import { useTranslation } from '@/i18n';
 import { errorMessage } from '@/lib/api';
 import { knownEntries, loadEntries, putEntry, removeEntry, subscribe, type OutboxEntry } from '@/lib/outbox';
 import { emitWithAck, isFailure } from '@/lib/socket';
