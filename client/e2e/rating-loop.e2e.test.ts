@@ -181,6 +181,7 @@ describe('the rating loop in a browser', () => {
     expect(raterScriptBytes).toBeGreaterThan(0);
     expect(raterScriptBytes).toBeLessThan(raterScriptGzip); // the compressed files are what was served
     expect(raterScriptBytes).toBeLessThanOrEqual(150_000);
+    expect(raterScriptGzip).toBeLessThanOrEqual(150_000);
     expect(adminSide.pageErrors).toEqual([]);
     expect(raterSide.pageErrors).toEqual([]);
   });
