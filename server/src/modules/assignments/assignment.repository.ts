@@ -2,6 +2,8 @@ import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { JudgmentSignals } from '@anchor/shared';
 import { prepared, type Database } from '../../db/database.js';
 import type { DB, Json } from '../../db/schema.js';
+import type { TaskRow } from '../tasks/task.repository.js';
+import type { UserRow } from '../users/user.repository.js';
 
 type Tx = Transaction<DB>;
 
@@ -25,6 +27,35 @@ export interface LeaseWithPair {
   /** The pair's `language` tag (a BCP 47 tag such as `ar`), when its importer gave one. */
   language: string | null;
 }
+
+/** The rater's facts that decide what they may judge. */
+export type RaterProfile = Pick<UserRow, 'id' | 'status' | 'country' | 'languages' | 'attributes'>;
+
+export interface NextContext {
+  rater: RaterProfile;
+  task: TaskRow | undefined;
+  /** The rater's live lease in the task, with its pair. */
+  held: LeaseWithPair | undefined;
+  /** Paused in this task (gold accuracy, or an admin). */
+  paused: boolean;
+}
+
+/** nextContext's row: the task's columns (null without the task), then the rater's and the held lease's. */
+type NextContextRow = { [K in keyof TaskRow]: TaskRow[K] | null } & {
+  rater_status: string;
+  rater_country: string | null;
+  rater_languages: string[];
+  rater_attributes: Json;
+  rater_paused: boolean;
+  held_id: string | null;
+  held_pair_id: string | null;
+  held_shown_a_first: boolean | null;
+  held_expires_at: Date | null;
+  held_prompt: Json | null;
+  held_response_a: string | null;
+  held_response_b: string | null;
+  held_language: string | null;
+};
 
 /** An assignment locked for a judgment or a skip, with the task settings that decide what follows. */
 export interface LockedLease {
@@ -66,19 +97,62 @@ export class AssignmentRepository {
     return this.db.transaction().execute(fn);
   }
 
-  /** The rater's live lease in the task (with its pair), and whether they are paused there. */
-  async raterState(raterId: string, taskId: string): Promise<{ held: LeaseWithPair | undefined; paused: boolean }> {
+  /**
+   * Everything `assignment:next` decides on, in one round trip: the rater's standing and profile, the task, the
+   * rater's live lease in it (with its pair) and whether they are paused there. Undefined when the rater does not exist.
+   */
+  async nextContext(raterId: string, taskId: string): Promise<NextContext | undefined> {
     const result = await prepared(
-      sql<LeaseWithPair & { paused: boolean; lease_id: string | null }>`
-      SELECT a.id AS lease_id, a.id, a.pair_id, a.shown_a_first, a.expires_at, p.prompt, p.response_a, p.response_b,
-        p.tags ->> 'language' AS language,
-        EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused') AS paused
-      FROM (SELECT 1) one
-      LEFT JOIN assignments a ON a.rater_id = ${raterId} AND a.task_id = ${taskId} AND a.status = 'leased' AND a.expires_at > now()
-      LEFT JOIN pairs p ON p.id = a.pair_id`,
+      sql<NextContextRow>`
+      SELECT t.*, u.status AS rater_status, u.country AS rater_country, u.languages AS rater_languages,
+        u.attributes AS rater_attributes, a.id AS held_id, a.pair_id AS held_pair_id, a.shown_a_first AS held_shown_a_first,
+        a.expires_at AS held_expires_at, p.prompt AS held_prompt, p.response_a AS held_response_a,
+        p.response_b AS held_response_b, p.tags ->> 'language' AS held_language,
+        EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = u.id AND tr.status = 'paused') AS rater_paused
+      FROM users u
+      LEFT JOIN tasks t ON t.id = ${taskId}
+      LEFT JOIN assignments a ON a.rater_id = u.id AND a.task_id = t.id AND a.status = 'leased' AND a.expires_at > now()
+      LEFT JOIN pairs p ON p.id = a.pair_id
+      WHERE u.id = ${raterId}`,
     ).execute(this.db);
-    const row = result.rows[0]!;
-    return { held: row.lease_id ? row : undefined, paused: row.paused };
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const { rater_status, rater_country, rater_languages, rater_attributes, rater_paused, ...rest } = row;
+    const {
+      held_id,
+      held_pair_id,
+      held_shown_a_first,
+      held_expires_at,
+      held_prompt,
+      held_response_a,
+      held_response_b,
+      held_language,
+      ...task
+    } = rest;
+    return {
+      rater: {
+        id: raterId,
+        status: rater_status,
+        country: rater_country,
+        languages: rater_languages,
+        attributes: rater_attributes,
+      },
+      task: task.id === null ? undefined : (task as TaskRow),
+      held:
+        held_id === null
+          ? undefined
+          : {
+              id: held_id,
+              pair_id: held_pair_id!,
+              shown_a_first: held_shown_a_first!,
+              expires_at: held_expires_at!,
+              prompt: held_prompt!,
+              response_a: held_response_a!,
+              response_b: held_response_b!,
+              language: held_language,
+            },
+      paused: rater_paused,
+    };
   }
 
   /**

@@ -25,6 +25,7 @@ import {
   type LeaseWithPair,
   type LockedLease,
   type QuotaFilter,
+  type RaterProfile,
 } from './assignment.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -88,38 +89,38 @@ export class AssignmentService {
   }
 
   async next(caller: AuthUser, taskId?: string): Promise<NextAssignmentResult> {
+    if (taskId) return this.nextInTask(caller.id, taskId);
     const rater = await this.requireRater(caller.id);
-    if (taskId) {
-      const task = await this.tasks.findById(taskId);
-      if (!task) throw errors.notFound('That task');
-      if (task.status !== 'active') return { done: true, reason: 'task_not_active' };
-      if (!isEligible(rater, task.eligibility as Eligibility)) return { done: true, reason: 'not_eligible' };
-      return this.nextInTask(rater, task);
-    }
     const tasks = (await this.tasks.listActive()).filter((t) => isEligible(rater, t.eligibility as Eligibility));
     if (tasks.length === 0) return { done: true, reason: 'no_tasks' };
     for (const task of tasks) {
-      const result = await this.nextInTask(rater, task);
+      const result = await this.nextInTask(caller.id, task.id);
       if ('assignment' in result) return result;
     }
     return { done: true, reason: 'nothing_left_for_you' };
   }
 
-  private async nextInTask(rater: UserRow, task: TaskRow): Promise<NextAssignmentResult> {
+  /** The rater's live lease in the task, or a new one: one read, then (only when a lease is due) one write. */
+  private async nextInTask(raterId: string, taskId: string, retried = false): Promise<NextAssignmentResult> {
+    const context = await this.assignments.nextContext(raterId, taskId);
+    if (!context || context.rater.status !== 'active') throw errors.unauthorized('Your account is not active.');
+    const { rater, task, held, paused } = context;
+    if (!task) throw errors.notFound('That task');
+    if (task.status !== 'active') return { done: true, reason: 'task_not_active' };
+    if (!isEligible(rater, task.eligibility as Eligibility)) return { done: true, reason: 'not_eligible' };
+    if (held) return { assignment: present(held, task) };
+    if (paused) return { done: true, reason: 'paused' };
     try {
-      return await this.leaseInTask(rater, task);
+      return await this.lease(rater, task);
     } catch (err) {
       // Two requests from one rater raced for a lease in this task: the partial unique index let one win; resume it.
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) return this.leaseInTask(rater, task);
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION && !retried)
+        return this.nextInTask(raterId, taskId, true);
       throw err;
     }
   }
 
-  private async leaseInTask(rater: UserRow, task: TaskRow): Promise<NextAssignmentResult> {
-    const { held, paused } = await this.assignments.raterState(rater.id, task.id);
-    if (held) return { assignment: present(held, task) };
-    if (paused) return { done: true, reason: 'paused' };
-
+  private async lease(rater: RaterProfile, task: TaskRow): Promise<NextAssignmentResult> {
     const quota = task.quota as Quota | null;
     const lease = {
       taskId: task.id,
