@@ -1,10 +1,14 @@
 import { useSyncExternalStore } from 'react';
+import rosetta from 'rosetta';
 import { ar } from './ar';
 import { en } from './en';
 
 /**
- * The UI's messages, looked up by key. A message library would cost raters about 15 kB of download for what is used
- * here: dotted keys, `{{name}}` placeholders, CLDR plural forms chosen by `count`, and English for any missing key.
+ * The UI's messages, looked up by key through rosetta (a message library of well under 1 kB): it finds a dotted key
+ * in a language's table and fills in its `{{name}}` placeholders. This module adds what rosetta leaves to its user:
+ * keys type-checked against `en.ts`, CLDR plural forms chosen by `count` (`key_one`, `key_few`, … before `key`),
+ * English for a key missing in the current language, `<html lang dir>`, the saved language, and re-rendering on
+ * change.
  */
 
 /** UI languages: code, own name, and direction. Adding one is a file of messages and a line here. */
@@ -14,7 +18,7 @@ export const uiLanguages = [
 ] as const;
 export type UiLanguage = (typeof uiLanguages)[number]['code'];
 
-const messagesByLanguage: Record<UiLanguage, object> = { en, ar };
+const messages = rosetta<object>({ en, ar } satisfies Record<UiLanguage, object>);
 
 /** Every dotted path to a message of `en.ts`, the complete set. */
 type MessagePath<T> = {
@@ -27,12 +31,19 @@ export type MessageKey = WithoutPluralSuffix<MessagePath<typeof en>>;
 export type MessageValues = Readonly<Record<string, string | number>>;
 export type Translate = (key: MessageKey, values?: MessageValues) => string;
 
-function lookup(messages: object, key: string): string | undefined {
-  let node: unknown = messages;
+/**
+ * Whether the language has this message. Rosetta answers '' both for a missing key and for an empty message, so the
+ * table is asked; own properties only, so no key reaches `Object.prototype` (whose functions rosetta would call).
+ */
+function hasMessage(language: UiLanguage, key: string): boolean {
+  let node: unknown = messages.table(language);
   for (const part of key.split('.')) {
-    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+    node =
+      typeof node === 'object' && node !== null && Object.hasOwn(node, part)
+        ? (node as Record<string, unknown>)[part]
+        : undefined;
   }
-  return typeof node === 'string' ? node : undefined;
+  return typeof node === 'string';
 }
 
 const pluralRules = new Map<UiLanguage, Intl.PluralRules>();
@@ -42,27 +53,19 @@ function pluralForm(language: UiLanguage, count: number): Intl.LDMLPluralRule {
   return rules.select(count);
 }
 
-/** In the language, else in English: with a count, the plural form (`key_one`, `key_few`, …) before the bare key. */
-function findMessage(language: UiLanguage, key: string, count: unknown): string | undefined {
-  const languages: UiLanguage[] = language === 'en' ? ['en'] : [language, 'en'];
-  for (const code of languages) {
-    const messages = messagesByLanguage[code];
-    const message =
-      (typeof count === 'number' ? lookup(messages, `${key}_${pluralForm(code, count)}`) : undefined) ??
-      lookup(messages, key);
-    if (message !== undefined) return message;
-  }
-  return undefined;
-}
-
+/**
+ * In the language, else in English: with a count, the plural form (`key_one`, `key_few`, …) before the bare key; a key
+ * found nowhere is shown as itself. Rosetta fills the placeholders; one without a value comes out empty (the values
+ * are checked by the callers, and by the browser tests).
+ */
 function translate(language: UiLanguage, key: MessageKey, values: MessageValues = {}): string {
-  const message = findMessage(language, key, values.count);
-  if (message === undefined) return key;
-  // A placeholder without a value stays as written, so a missing value shows instead of vanishing.
-  return message.replace(/\{\{(.+?)\}\}/g, (placeholder, name: string) => {
-    const value = values[name.trim()];
-    return value === undefined ? placeholder : String(value);
-  });
+  const { count } = values;
+  for (const code of language === 'en' ? (['en'] as const) : [language, 'en' as const]) {
+    const plural = typeof count === 'number' ? `${key}_${pluralForm(code, count)}` : undefined;
+    const found = plural !== undefined && hasMessage(code, plural) ? plural : hasMessage(code, key) ? key : undefined;
+    if (found !== undefined) return messages.t(found, values, code);
+  }
+  return key;
 }
 
 // One stable function per language, so components re-render (and effects re-run) only when the language changes.
