@@ -269,6 +269,42 @@ describe('exactness under races (one node)', () => {
   });
 });
 
+describe('one lease, two outcomes at once', () => {
+  it('a submit racing a skip of the same lease: exactly one wins, the other is told, and the slot is counted once', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 1 });
+    await app.importPairs(task.id, app.demoPairs(30, { prefix: 'submit-skip' }));
+    const rounds = 15;
+    const outcomes = { judged: 0, skipped: 0 };
+    const socket = await raterSocket();
+    for (let i = 0; i < rounds; i++) {
+      const assignment = await next(socket, task.id);
+      const [judged, skipped] = await Promise.all([
+        emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key: randomUUID(), choice: 1 }),
+        emitAck(socket, 'assignment:skip', { assignmentId: assignment.id }),
+      ]);
+      // Whichever reached the lease first; the loser gets already_judged, never a second outcome.
+      expect([judged.ok, skipped.ok].filter(Boolean), JSON.stringify({ judged, skipped })).toHaveLength(1);
+      const loser = judged.ok ? skipped : judged;
+      expect(loser).toMatchObject({ ok: false, error: { code: 'already_judged' } });
+      outcomes[judged.ok ? 'judged' : 'skipped']++;
+    }
+    const pairs = await app.db
+      .selectFrom('pairs')
+      .select((eb) => [eb.fn.sum<number>('judgment_count').as('judged'), eb.fn.sum<number>('lease_count').as('leased')])
+      .where('task_id', '=', task.id)
+      .executeTakeFirstOrThrow();
+    const judgments = await app.db
+      .selectFrom('judgments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('task_id', '=', task.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(pairs.judged)).toBe(outcomes.judged);
+    expect(judgments.n).toBe(outcomes.judged);
+    expect(Number(pairs.leased)).toBe(0);
+    expect(await stats(task.id)).toMatchObject({ judgments: outcomes.judged, completePairs: outcomes.judged });
+  });
+});
+
 describe('progress counters', () => {
   it('recount complete pairs when the target changes, and ignore gold pairs', async () => {
     const task = await app.createTask({ status: 'active', judgmentsPerPair: 2 });
