@@ -1,7 +1,7 @@
 import type { Task } from '@anchor/shared';
 import type { Logger } from 'pino';
 import type { DomainEventMap, DomainEvents } from '../lib/domain-events.js';
-import type { ProgressService } from '../modules/progress/progress.service.js';
+import { PACE_REFRESH_MS, type ProgressService } from '../modules/progress/progress.service.js';
 import { rooms, type AnchorServer } from './io.js';
 
 /** At most one `task:progress` per task per window: a broadcast per judgment would cap throughput (and NOTIFY). */
@@ -15,17 +15,35 @@ export function startNotifier(
   logger: Logger,
 ): () => void {
   const pending = new Map<string, NodeJS.Timeout>();
+  const settling = new Map<string, NodeJS.Timeout>();
+
+  const broadcast = (taskId: string, paceMaxAgeMs: number) => {
+    progress
+      .progressOf(taskId, paceMaxAgeMs)
+      .then((p) => io.to(rooms.admins).emit('task:progress', p))
+      .catch((err: unknown) => logger.warn({ err }, 'progress broadcast failed'));
+  };
 
   const scheduleProgress = ({ taskId }: { taskId: string }) => {
+    // Broadcasts in a burst may reuse a recent pace (ProgressService.paceOf); once the task is quiet for a while,
+    // one more reads everything afresh, so the admins' last view is exact.
+    const settle = settling.get(taskId);
+    if (settle) settle.refresh();
+    else {
+      settling.set(
+        taskId,
+        setTimeout(() => {
+          settling.delete(taskId);
+          broadcast(taskId, 0);
+        }, PACE_REFRESH_MS + PROGRESS_WINDOW_MS),
+      );
+    }
     if (pending.has(taskId)) return; // the scheduled emit will read the latest counts
     pending.set(
       taskId,
       setTimeout(() => {
         pending.delete(taskId);
-        progress
-          .progressOf(taskId)
-          .then((p) => io.to(rooms.admins).emit('task:progress', p))
-          .catch((err: unknown) => logger.warn({ err }, 'progress broadcast failed'));
+        broadcast(taskId, PACE_REFRESH_MS);
       }, PROGRESS_WINDOW_MS),
     );
   };
@@ -54,8 +72,9 @@ export function startNotifier(
   events.on('raterPaused', onRaterPaused);
 
   return () => {
-    for (const timer of pending.values()) clearTimeout(timer);
+    for (const timer of [...pending.values(), ...settling.values()]) clearTimeout(timer);
     pending.clear();
+    settling.clear();
     events.off('judgmentRecorded', scheduleProgress);
     events.off('leasesChanged', scheduleProgress);
     events.off('pairsImported', scheduleProgress);

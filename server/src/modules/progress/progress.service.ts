@@ -7,18 +7,24 @@ export const PACE_MINUTES = 10;
 /** Adaptive targets move with every disagreement; their sum is a scan of the pairs, so it is reused this long. */
 const ADAPTIVE_TARGET_TTL_MS = 10_000;
 
+/** How long live broadcasts may reuse a task's pace and active raters (see paceOf). */
+export const PACE_REFRESH_MS = 2_000;
+
+type Pace = Awaited<ReturnType<ProgressRepository['pace']>>;
+
 export class ProgressService {
   private readonly adaptiveTargets = new Map<string, { at: number; value: number }>();
+  private readonly paces = new Map<string, { at: number; minute: number; judgments: number; value: Pace }>();
 
   constructor(private readonly progress: ProgressRepository) {}
 
-  /** The counters, the target, the pace of the last minutes, the raters at work now and the time left at that pace. */
-  async progressOf(taskId: string): Promise<TaskProgress> {
-    const [counts, pace, settings] = await Promise.all([
-      this.progress.counts(taskId),
-      this.progress.pace(taskId, PACE_MINUTES),
-      this.progress.redundancy(taskId),
-    ]);
+  /**
+   * The counters, the target, the pace of the last minutes, the raters at work now and the time left at that pace.
+   * `paceMaxAgeMs` lets a live broadcast reuse a recent pace (see paceOf); by default everything is read now.
+   */
+  async progressOf(taskId: string, paceMaxAgeMs = 0): Promise<TaskProgress> {
+    const [counts, settings] = await Promise.all([this.progress.counts(taskId), this.progress.redundancy(taskId)]);
+    const pace = await this.paceOf(taskId, counts.judgments, paceMaxAgeMs);
     const targetJudgments = Math.max(
       counts.judgments,
       settings && settings.min_judgments !== null
@@ -38,6 +44,27 @@ export class ProgressService {
       activeRaters: pace.activeRaters,
       etaSeconds: remaining === 0 ? 0 : perSecond > 0 ? Math.round(remaining / perSecond) : null,
     };
+  }
+
+  /**
+   * The pace reads up to ten minutes of judgments (and the active raters two), and a busy task broadcasts progress
+   * four times a second: at 500 judgments/s that would be 300,000 rows read per broadcast. So a broadcast may reuse a
+   * pace younger than `maxAgeMs` from the same minute, with the judgments counted since (by the counters) added to
+   * the current minute, so the series keeps up with what was judged; the active raters may lag by that long, and
+   * the notifier's last broadcast after a burst reads everything afresh.
+   */
+  private async paceOf(taskId: string, judgments: number, maxAgeMs: number): Promise<Pace> {
+    const now = Date.now();
+    const minute = Math.floor(now / 60_000);
+    const cached = this.paces.get(taskId);
+    if (cached && cached.minute === minute && now - cached.at < maxAgeMs) {
+      const perMinute = [...cached.value.perMinute];
+      perMinute[perMinute.length - 1]! += Math.max(0, judgments - cached.judgments);
+      return { perMinute, activeRaters: cached.value.activeRaters };
+    }
+    const value = await this.progress.pace(taskId, PACE_MINUTES);
+    this.paces.set(taskId, { at: now, minute, judgments, value });
+    return value;
   }
 
   private async adaptiveTarget(taskId: string): Promise<number> {
