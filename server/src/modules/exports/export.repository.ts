@@ -31,6 +31,15 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * Planner settings for an export's own transaction (SET LOCAL: they end with it, never reaching the pool's other
+ * users). An export sorts and hashes a whole task: with the default 4 MB of work_mem its hash joins and sort spill to
+ * disk in batches (the annotations of 1,000,000 judgments: 7.3 s of CPU against 6.3 s with 64 MB, on PostgreSQL 15).
+ * No parallel workers: the rows are built by the one backend after the sort anyway, and workers would take the cores
+ * that the server (which streams, counts and digests the rows) and the raters' requests need.
+ */
+const EXPORT_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0";
+
 export class ExportRepository {
   constructor(
     private readonly db: Database,
@@ -49,9 +58,10 @@ export class ExportRepository {
   }
 
   /**
-   * Streams one export's rows from a client of its own. The client goes back to the pool when the COPY ends; if the
-   * stream fails or is destroyed first (the HTTP client went away), it is released with an error, which makes pg close
-   * the connection: PostgreSQL then stops the COPY instead of writing into a socket nobody reads.
+   * Streams one export's rows from a client of its own, in a read-only transaction that carries the export's
+   * settings. The client goes back to the pool when the COPY ends and the transaction is committed; if the stream
+   * fails or is destroyed first (the HTTP client went away), it is released with an error, which makes pg close the
+   * connection: PostgreSQL then stops the COPY instead of writing into a socket nobody reads.
    */
   async stream(plan: ExportPlan): Promise<Readable> {
     const text = this.text(copyStatement(plan));
@@ -63,11 +73,21 @@ export class ExportRepository {
       client.release(err);
     };
     try {
+      await client.query(`BEGIN READ ONLY; ${EXPORT_SETTINGS}`);
       const stream = client.query(copyTo(text));
+      let copied = false;
       // Also keeps pg's late report of the closed connection (emitted on this stream) from being an uncaught error.
       stream.on('error', (err) => release(err));
-      stream.on('end', () => release());
-      stream.on('close', () => release(new Error('The export stream was closed before the COPY finished.')));
+      stream.on('end', () => {
+        copied = true;
+        client.query('COMMIT').then(
+          () => release(),
+          (err: unknown) => release(asError(err)),
+        );
+      });
+      stream.on('close', () => {
+        if (!copied) release(new Error('The export stream was closed before the COPY finished.'));
+      });
       return stream;
     } catch (err) {
       release(asError(err));
@@ -87,7 +107,7 @@ export class ExportRepository {
     const head = this.text(chainHeadStatement(plan));
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${EXPORT_SETTINGS}`);
       const result = await fn({
         stats: async () => {
           const row = (await client.query<ExportStatsRow>(stats)).rows[0];
