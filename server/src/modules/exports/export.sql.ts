@@ -105,7 +105,17 @@ function jsonObject(required: Array<[string, Sql]>, optional: Array<[string, Sql
   if (required.length === 0) throw new Error('A JSON object needs a required key.');
   const parts = required.map(([name, value], i) => sql`${keyText(name, i === 0)} || (${value})`);
   const tail = optional.map(([name, value]) => sql`coalesce(${keyText(name, false)} || to_json(${value})::text, '')`);
-  return sql`(${sql.join([...parts, ...tail, sql`'}'`], sql` || `)})`;
+  return concatenated([...parts, ...tail, sql`'}'`]);
+}
+
+/**
+ * `a || b || …` as a balanced tree: a left-to-right chain copies the growing text once per operator (an annotation is
+ * 43 pieces), a tree about log2(n) times (4 % of the annotations' CPU on PostgreSQL 17).
+ */
+function concatenated(pieces: Sql[]): Sql {
+  if (pieces.length === 1) return pieces[0]!;
+  const half = Math.ceil(pieces.length / 2);
+  return sql`(${concatenated(pieces.slice(0, half))} || ${concatenated(pieces.slice(half))})`;
 }
 
 /** dpo, reward, kto and openai: one verdict per row, chosen and rejected. */
