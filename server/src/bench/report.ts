@@ -36,7 +36,10 @@ export const TARGETS = {
   humanRssBytes: 1024 ** 3,
   /** (d): p99 of assignment:next at 1,000,000 pairs, ms */
   largeP99Ms: 25,
-  /** (e): export rows/s ÷ PostgreSQL's own COPY rows/s; and server RSS during an export, bytes */
+  /**
+   * (e): judgments exported per second ÷ PostgreSQL's own COPY rows/s (one row per judgment), i.e. COPY's time ÷ the
+   * export's, the same million judgments through both; and server RSS during an export, bytes
+   */
   exportRatio: 0.5,
   exportRssBytes: 200 * 2 ** 20,
 };
@@ -131,7 +134,9 @@ export function renderReport(results: Results, run: RunInfo): string {
   const e = results.e;
   if (e) {
     const mb = (x: StreamStats) => `${(x.bytes / 2 ** 20).toFixed(0)} MiB in ${x.seconds.toFixed(1)} s`;
-    const vsCopy = (x: StreamStats) => `${(x.rowsPerSecond / e.copy.rowsPerSecond).toFixed(2)} × COPY`;
+    // Speed against COPY: the same judgments through both, so COPY's time over the export's (for dpo, whose rows
+    // are decided pairs, not judgments, its output rows/s would compare a different count).
+    const vsCopy = (x: StreamStats) => `${(e.copy.seconds / x.seconds).toFixed(2)} × COPY's speed`;
     rows.push([
       '(e)',
       `COPY of ${int(e.judgments)} judgments' annotation columns (PostgreSQL alone)`,
@@ -208,10 +213,10 @@ export function renderReport(results: Results, run: RunInfo): string {
       ['annotations', e.annotations],
       ['dpo', e.dpo],
     ] as const) {
-      const r = x.rowsPerSecond / e.copy.rowsPerSecond;
+      const r = e.copy.seconds / x.seconds;
       targets.push([
-        `(e) ${name} export rows/s ≥ ${TARGETS.exportRatio} × COPY rows/s and server RSS < ${mib(TARGETS.exportRssBytes)}, ${int(e.judgments)} judgments`,
-        `${r.toFixed(2)} (${int(x.rowsPerSecond)} ÷ ${int(e.copy.rowsPerSecond)}), ${mib(x.rssPeak)}`,
+        `(e) ${name} export of ${int(e.judgments)} judgments at ≥ ${TARGETS.exportRatio} × COPY's judgments/s, server RSS < ${mib(TARGETS.exportRssBytes)}`,
+        `${r.toFixed(2)} (${int(e.judgments / x.seconds)} ÷ ${int(e.copy.rowsPerSecond)} judgments/s), ${mib(x.rssPeak)}`,
         met(r >= TARGETS.exportRatio && (x.rssPeak ?? Infinity) < TARGETS.exportRssBytes),
       ]);
     }
