@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { PairInput } from '@anchor/shared';
 import { startTestApp, type TestApp, type TestUser } from '../../server/test/harness.js';
 import { accessibilityViolations, assertClientBuilt, launchBrowser, screenshot } from './support.js';
@@ -62,6 +62,7 @@ async function openRater(name: string, options: { width?: number } = {}): Promis
   const result: RaterPage = { context, page, pageErrors: [], requested: [], dialogs: [] };
   page.on('pageerror', (error) => result.pageErrors.push(error));
   page.on('request', (request) => result.requested.push(request.url()));
+  onTestFailed(() => screenshot(page, `failure-rater-${name}`));
   page.on('dialog', (dialog) => {
     result.dialogs.push(dialog.message());
     void dialog.dismiss();

@@ -1,4 +1,13 @@
-import { useEffect, useEffectEvent, useId, useRef, useState, type CSSProperties, type FormEvent } from 'react';
+import {
+  useEffect,
+  useEffectEvent,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type CSSProperties,
+  type FormEvent,
+} from 'react';
 import { defaultRationale, judgmentFlags, scaleChoices, type Assignment } from '@anchor/shared';
 import { Alert, Button } from '@/components/ui';
 import { useTranslation } from '@/i18n';
@@ -104,11 +113,12 @@ export function JudgmentForm({
     });
   };
 
-  const openSkip = () => {
-    setSkipping(true);
-    // Focus the first reason once the panel is there, so the keyboard flow goes on without a mouse.
-    requestAnimationFrame(() => skipPanel.current?.querySelector<HTMLInputElement>('input')?.focus());
-  };
+  const openSkip = () => setSkipping(true);
+  // The first reason takes focus as the panel is added, before it is painted, so the keyboard flow goes on without a
+  // mouse and a key pressed the moment the panel shows lands on it (after a frame, a quick Space could miss it).
+  useLayoutEffect(() => {
+    if (skipping) skipPanel.current?.querySelector<HTMLInputElement>('input')?.focus();
+  }, [skipping]);
   const confirmSkip = () => {
     if (!skipReason || busy) return;
     const note = skipNote.trim();
