@@ -4,6 +4,9 @@ import type { DomainEventMap, DomainEvents } from '../lib/domain-events.js';
 import { PACE_REFRESH_MS, type ProgressService } from '../modules/progress/progress.service.js';
 import { rooms, type AnchorServer } from './io.js';
 
+/** How long other nodes' sockets of a signed-out user stay open after being told (see onSessionsEnded). */
+const REMOTE_CLOSE_DELAY_MS = 500;
+
 /** At most one `task:progress` per task per window: a broadcast per judgment would cap throughput (and NOTIFY). */
 export const PROGRESS_WINDOW_MS = 250;
 
@@ -16,6 +19,7 @@ export function startNotifier(
 ): () => void {
   const pending = new Map<string, NodeJS.Timeout>();
   const settling = new Map<string, NodeJS.Timeout>();
+  const closing = new Set<NodeJS.Timeout>();
 
   const broadcast = (taskId: string, paceMaxAgeMs: number) => {
     progress
@@ -59,8 +63,18 @@ export function startNotifier(
     io.to(rooms.admins).emit('rater:paused', payload);
   };
   const onSessionsEnded = ({ userId, reason }: { userId: string; reason: 'disabled' | 'logged_out' }) => {
-    io.to(rooms.user(userId)).emit('session:ended', { reason });
-    io.in(rooms.user(userId)).disconnectSockets(true);
+    const room = rooms.user(userId);
+    // Through the adapter, an emit and a disconnect each wait for their own publication (a NOTIFY on a pooled
+    // connection), and either may finish first: a socket could be closed before it was told why. This node's sockets
+    // are told, then closed, in order and at once; the other nodes' get the same, the close a moment after.
+    io.local.to(room).emit('session:ended', { reason });
+    io.local.in(room).disconnectSockets(true);
+    io.to(room).emit('session:ended', { reason }); // this node's are closed already: it reaches the others'
+    const closeElsewhere = setTimeout(() => {
+      closing.delete(closeElsewhere);
+      io.in(room).disconnectSockets(true);
+    }, REMOTE_CLOSE_DELAY_MS);
+    closing.add(closeElsewhere);
   };
 
   events.on('judgmentRecorded', scheduleProgress);
@@ -72,9 +86,10 @@ export function startNotifier(
   events.on('raterPaused', onRaterPaused);
 
   return () => {
-    for (const timer of [...pending.values(), ...settling.values()]) clearTimeout(timer);
+    for (const timer of [...pending.values(), ...settling.values(), ...closing]) clearTimeout(timer);
     pending.clear();
     settling.clear();
+    closing.clear();
     events.off('judgmentRecorded', scheduleProgress);
     events.off('leasesChanged', scheduleProgress);
     events.off('pairsImported', scheduleProgress);
