@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 
 const apiServer = 'http://localhost:3000';
@@ -17,10 +17,10 @@ export default defineConfig({
     }),
   ],
   resolve: {
+    // The shared contract (the @anchor/shared workspace package) is read from its TypeScript source through its
+    // "source" export condition, so the client needs no build of shared/.
+    conditions: ['source', ...defaultClientConditions],
     alias: {
-      // The shared contract is consumed from source, so the client needs no build of shared/. This is the repository's
-      // own `shared/` workspace (client/../shared), not anything beside the checkout.
-      '@anchor/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)),
       // Cross-folder imports (lib/, components/, features/) go through `@/`; relative paths stay within a folder.
       '@': fileURLToPath(new URL('./src', import.meta.url)),
     },
