@@ -151,8 +151,8 @@ export class AssignmentService {
     const { lease, existing } = await this.assignments.submissionContext(request.assignmentId, request.key);
     if (existing) return replayed(existing, caller.id, lease?.task_id);
     const own = requireOwnLiveLease(lease, caller.id);
+    if (own.is_gold || isAdaptive(own)) return this.submitLocked(caller, request); // it checks the answer itself
     const judgment = checkJudgment(own, request);
-    if (own.is_gold || isAdaptive(own)) return this.submitLocked(caller, request);
     let recorded;
     try {
       recorded = await this.assignments.recordJudgment(this.assignments.db, { lease: own, ...judgment });
