@@ -267,6 +267,9 @@ describe('network loss on the client', () => {
     const results = await done;
     const maxLeases = await leases.stop();
     counters.drops += Object.values(counters.armedCuts).reduce((a, b) => a + b, 0);
+    // A rater cut just before its own loop ended reconnects after it (the reconnection delay): give it 10 s.
+    const reconnectDeadline = Date.now() + 10_000;
+    while (reconnects < counters.drops && Date.now() < reconnectDeadline) await sleep(50);
 
     const check = await checkLedger(pool, task.id, ledger);
     const { rows } = await pool.query<{ key: string; n: number; id: string }>(
