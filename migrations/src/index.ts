@@ -7,6 +7,7 @@ import * as raterWorkspace from './2026-11-25T0400_rater_workspace.js';
 import * as adminConsole from './2026-11-25T0500_admin_console.js';
 import * as taskCounters from './2026-11-25T0600_task_counters.js';
 import * as liveLeaseIndex from './2026-12-06T0100_live_lease_index.js';
+import * as judgmentChainTable from './2026-12-06T0200_judgment_chain_table.js';
 
 /** Every migration, in order. A static list keeps src and dist runs identical (no directory scanning). */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T0500_admin_console': adminConsole,
   '2026-11-25T0600_task_counters': taskCounters,
   '2026-12-06T0100_live_lease_index': liveLeaseIndex,
+  '2026-12-06T0200_judgment_chain_table': judgmentChainTable,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

@@ -706,18 +706,19 @@ describe('tamper-evident judgment chain', () => {
   it('is sealed in the background, without any export', async () => {
     const unsealed = () =>
       app.db
-        .selectFrom('judgments')
+        .selectFrom('judgment_seal_queue')
         .where('task_id', '=', chainTask.id)
-        .where('chain_index', 'is', null)
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow()
         .then((r) => r.n);
     await expect.poll(unsealed, { timeout: 5_000, interval: 100 }).toBe(0);
+    // Every judgment is in the chain once, in the order it was written.
     const seq = await app.db
       .selectFrom('judgments')
-      .where('task_id', '=', chainTask.id)
-      .select(['chain_index'])
-      .orderBy('seq')
+      .leftJoin('judgment_chain', 'judgment_chain.judgment_id', 'judgments.id')
+      .where('judgments.task_id', '=', chainTask.id)
+      .select(['judgment_chain.chain_index'])
+      .orderBy('judgments.seq')
       .execute();
     expect(seq.map((r) => r.chain_index)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
@@ -751,9 +752,10 @@ describe('tamper-evident judgment chain', () => {
     const at = (index: number) =>
       app.db
         .selectFrom('judgments')
-        .where('task_id', '=', chainTask.id)
-        .where('chain_index', '=', index)
-        .select(['id', 'preference'])
+        .innerJoin('judgment_chain', 'judgment_chain.judgment_id', 'judgments.id')
+        .where('judgment_chain.task_id', '=', chainTask.id)
+        .where('judgment_chain.chain_index', '=', index)
+        .select(['judgments.id', 'judgments.preference'])
         .executeTakeFirstOrThrow();
     const edited = await at(5);
     await app.db.updateTable('judgments').set({ preference: -2 }).where('id', '=', edited.id).execute();
@@ -766,8 +768,11 @@ describe('tamper-evident judgment chain', () => {
     await app.db.updateTable('judgments').set({ preference: edited.preference }).where('id', '=', edited.id).execute();
     expect(await verifyChain(app.db, chainTask.id)).toMatchObject({ ok: true, head: head.head });
 
-    // Removing the last judgments leaves a shorter chain that checks out, but not against the published head.
-    await sql`DELETE FROM judgments WHERE task_id = ${chainTask.id} AND chain_index >= 68`.execute(app.db);
+    // Removing the last judgments and their links leaves a shorter chain that checks out, but not against the
+    // published head.
+    await sql`WITH gone AS (
+        DELETE FROM judgment_chain WHERE task_id = ${chainTask.id} AND chain_index >= 68 RETURNING judgment_id)
+      DELETE FROM judgments WHERE id IN (SELECT judgment_id FROM gone)`.execute(app.db);
     expect(await verifyChain(app.db, chainTask.id)).toMatchObject({ ok: true, judgments: 68 });
     expect(await verifyChain(app.db, chainTask.id, { expectHead: head.head })).toMatchObject({
       ok: false,
@@ -775,8 +780,12 @@ describe('tamper-evident judgment chain', () => {
     });
     expect((await runCli('--task', chainTask.id, '--head', head.head)).code).toBe(1);
 
+    // A judgment removed from the middle: its link stays behind and names the gap; without the link too, the
+    // indexes skip one.
     const removed = await at(12);
     await app.db.deleteFrom('judgments').where('id', '=', removed.id).execute();
+    expect(await verifyChain(app.db, chainTask.id)).toMatchObject({ ok: false, brokenAt: 12, reason: 'missing' });
+    await app.db.deleteFrom('judgment_chain').where('judgment_id', '=', removed.id).execute();
     expect(await verifyChain(app.db, chainTask.id)).toMatchObject({ ok: false, brokenAt: 12, reason: 'missing' });
   });
 

@@ -153,12 +153,13 @@ function baselineCopy(taskId: string): string {
   return `COPY (
     SELECT j.id, j.pair_id, p.external_id, j.rater_id, j.preference, j.choice, j.shown_a_first, j.rationale, j.flags,
       j.time_ms, j.created_at, u.country, u.languages, t.scale_points, a.leased_at, u.attributes, a.quota_group, p.gold,
-      j.chain_index, j.chain_hash
+      c.chain_index, c.chain_hash
     FROM judgments j
     JOIN pairs p ON p.id = j.pair_id
     JOIN users u ON u.id = j.rater_id
     JOIN tasks t ON t.id = j.task_id
     JOIN assignments a ON a.id = j.assignment_id
+    LEFT JOIN judgment_chain c ON c.judgment_id = j.id
     WHERE j.task_id = '${taskId}'::uuid
     ORDER BY j.seq) TO STDOUT`;
 }
@@ -190,7 +191,7 @@ export async function partE(ctx: Context): Promise<PartE> {
     const sealStart = performance.now();
     for (;;) {
       const { rows } = await ctx.db.pool.query<{ n: string }>(
-        'SELECT count(*) AS n FROM judgments WHERE task_id = $1 AND chain_index IS NULL',
+        'SELECT count(*) AS n FROM judgment_seal_queue WHERE task_id = $1',
         [taskId],
       );
       if (Number(rows[0]!.n) === 0) break;
@@ -198,9 +199,12 @@ export async function partE(ctx: Context): Promise<PartE> {
     }
     const sealSeconds = seconds(sealStart);
     ctx.log(`  the server sealed ${judgments} judgments into the chain in ${sealSeconds.toFixed(1)} s`);
-    // Sealing rewrote every judgment: vacuum so that no export pays for the dead rows or sets hint bits.
+    // Seeding and sealing left hint bits unset and the seal queue full of dead rows: vacuum so that no export pays for
+    // them (a server would have had autovacuum at them in the meantime).
     const vacuumStart = performance.now();
-    await ctx.db.pool.query('VACUUM (ANALYZE) judgments, assignments, pairs, users');
+    await ctx.db.pool.query(
+      'VACUUM (ANALYZE) judgments, judgment_chain, judgment_seal_queue, assignments, pairs, users',
+    );
     const vacuumSeconds = seconds(vacuumStart);
     await checkpoint(ctx.db.pool);
     const rssIdle = server.rss();

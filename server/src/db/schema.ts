@@ -87,11 +87,16 @@ export interface Invites {
   token_hash: string;
 }
 
+export interface JudgmentChain {
+  chain_hash: string;
+  chain_index: number;
+  judgment_id: string;
+  task_id: string;
+}
+
 export interface Judgments {
   active_ms: number | null;
   assignment_id: string;
-  chain_hash: string | null;
-  chain_index: number | null;
   choice: number;
   created_at: Generated<Timestamp>;
   criteria: Json | null;
@@ -112,6 +117,12 @@ export interface Judgments {
   task_id: string;
   time_ms: number | null;
   ui_version: string | null;
+}
+
+export interface JudgmentSealQueue {
+  judgment_id: string;
+  seq: number;
+  task_id: string;
 }
 
 export interface Pairs {
@@ -220,6 +231,8 @@ export interface DB {
   audit_log: AuditLog;
   export_log: ExportLog;
   invites: Invites;
+  judgment_chain: JudgmentChain;
+  judgment_seal_queue: JudgmentSealQueue;
   judgments: Judgments;
   pairs: Pairs;
   rater_consents: RaterConsents;

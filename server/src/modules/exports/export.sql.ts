@@ -364,14 +364,15 @@ function pairFormatSelect(plan: ExportPlan): Sql {
 }
 
 /**
- * The judgments behind the rows, in `seq` order, as `k`: the judgment with its pair's columns (from `kept`) and its
- * task's and assignment's, for the annotations and the CSV.
+ * The judgments behind the rows, in `seq` order, as `k`: the judgment with its pair's columns (from `kept`), its
+ * task's and assignment's, and its link in the task's chain (null until sealed), for the annotations and the CSV.
  */
 const annotatedJudgments = sql`(
-    SELECT k.*, t.scale_points, a.leased_at, a.quota_group
+    SELECT k.*, t.scale_points, a.leased_at, a.quota_group, c.chain_index, c.chain_hash
     FROM behind k
     JOIN tasks t ON t.id = k.task_id
     JOIN assignments a ON a.id = k.assignment_id
+    LEFT JOIN judgment_chain c ON c.judgment_id = k.id
     ORDER BY k.seq) k`;
 
 /**
@@ -652,7 +653,7 @@ export function coincidenceStatement(plan: ExportPlan, sign: boolean): Sql {
 /** The task's chain head in the export's snapshot. */
 export function chainHeadStatement(plan: ExportPlan): Sql {
   return sql`
-    SELECT chain_index, chain_hash FROM judgments
-    WHERE task_id = ${uuidLiteral(plan.taskId)} AND chain_index IS NOT NULL
+    SELECT chain_index, chain_hash FROM judgment_chain
+    WHERE task_id = ${uuidLiteral(plan.taskId)}
     ORDER BY chain_index DESC LIMIT 1`;
 }

@@ -6,7 +6,6 @@ import {
   genesisHash,
   nextChainHash,
   type ChainVerification,
-  type StoredLink,
 } from './judgment-chain.js';
 
 /**
@@ -19,7 +18,8 @@ const CHAIN_LOCK_NAMESPACE = 20_261_125;
 const SEAL_BATCH = 2_000;
 const VERIFY_BATCH = 5_000;
 
-interface LinkRow {
+/** A judgment's chained fields, as read by `judgmentFields`. */
+interface JudgmentFieldsRow {
   id: string;
   pair_id: string;
   rater_id: string;
@@ -30,15 +30,16 @@ interface LinkRow {
   flags: string[];
   time_ms: number | null;
   created_at: string;
-  chain_index: number | null;
-  chain_hash: string | null;
 }
 
-/** The chained fields, with created_at as text to the microsecond (a JS Date would drop the microseconds). */
-const linkColumns = sql`id, pair_id, rater_id, preference, choice, shown_a_first, rationale, flags, time_ms,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, chain_index, chain_hash`;
+/** A row of a LEFT JOIN to judgments: the judgment's fields are all null when it is gone. */
+type MaybeJudgment = JudgmentFieldsRow | ({ [K in keyof JudgmentFieldsRow]: null } & { id: null });
 
-function chained(row: LinkRow) {
+/** The chained fields of judgment `j`, with created_at as text to the microsecond (a JS Date would drop them). */
+const judgmentFields = sql`j.id, j.pair_id, j.rater_id, j.preference, j.choice, j.shown_a_first, j.rationale, j.flags,
+  j.time_ms, to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at`;
+
+function chained(row: JudgmentFieldsRow) {
   return {
     id: row.id,
     pairId: row.pair_id,
@@ -61,9 +62,10 @@ export interface ChainHead {
 }
 
 /**
- * Seals committed judgments into their task's hash chain, after the fact: the judgment insert path stays as it is
- * (no per-task serialisation of raters' submits). Any number of nodes may run the sealer; a per-task advisory lock
- * makes one of them append at a time, and the unique (task_id, chain_index) index would refuse a double append.
+ * Seals committed judgments into their task's hash chain, after the fact: the judgment insert path only gains a queue
+ * entry (a trigger writes it) and never serialises raters' submits per task. Sealing appends narrow rows to
+ * `judgment_chain` and deletes the judgments' queue entries. Any number of nodes may run the sealer; a per-task
+ * advisory lock makes one of them append at a time, and the table's unique keys would refuse a double append.
  */
 export class JudgmentChainRepository {
   constructor(private readonly db: Database) {}
@@ -78,7 +80,7 @@ export class JudgmentChainRepository {
       ? [options.taskId]
       : (
           await sql<{ task_id: string }>`
-            SELECT DISTINCT task_id FROM judgments WHERE chain_index IS NULL ORDER BY task_id`.execute(this.db)
+            SELECT DISTINCT task_id FROM judgment_seal_queue ORDER BY task_id`.execute(this.db)
         ).rows.map((r) => r.task_id);
     let sealed = 0;
     for (const taskId of taskIds) {
@@ -91,7 +93,10 @@ export class JudgmentChainRepository {
     return sealed;
   }
 
-  /** Appends up to SEAL_BATCH unsealed judgments of a task, in `seq` order; −1 when another sealer holds the task. */
+  /**
+   * Appends up to SEAL_BATCH queued judgments of a task, in `seq` order; −1 when another sealer holds the task. Queue
+   * entries whose judgment is gone (its task or pair was deleted before it was sealed) are dropped.
+   */
   private sealBatch(taskId: string, wait: boolean): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
       const lockKey = sql`${CHAIN_LOCK_NAMESPACE}::int4, hashtext(${taskId}::text)`;
@@ -102,29 +107,36 @@ export class JudgmentChainRepository {
         );
         if (!rows[0]?.locked) return -1;
       }
-      const pending = await sql<LinkRow>`
-        SELECT ${linkColumns} FROM judgments
-        WHERE task_id = ${taskId} AND chain_index IS NULL
-        ORDER BY seq LIMIT ${SEAL_BATCH}`.execute(tx);
-      if (pending.rows.length === 0) return 0;
+      const queued = await sql<MaybeJudgment & { seq: number }>`
+        SELECT q.seq, ${judgmentFields}
+        FROM judgment_seal_queue q LEFT JOIN judgments j ON j.id = q.judgment_id
+        WHERE q.task_id = ${taskId}
+        ORDER BY q.seq LIMIT ${SEAL_BATCH}`.execute(tx);
+      if (queued.rows.length === 0) return 0;
       const head = await headOf(tx, taskId);
       let previous = head.head;
       let index = head.judgments;
       const ids: string[] = [];
       const indexes: number[] = [];
       const hashes: string[] = [];
-      for (const row of pending.rows) {
+      for (const row of queued.rows) {
+        if (row.id === null) continue;
         previous = nextChainHash(previous, chained(row));
         ids.push(row.id);
         indexes.push(index++);
         hashes.push(previous);
       }
-      const updated = await sql`
-        UPDATE judgments j SET chain_index = v.chain_index, chain_hash = v.chain_hash
-        FROM unnest(${ids}::uuid[], ${indexes}::int8[], ${hashes}::text[]) AS v(id, chain_index, chain_hash)
-        WHERE j.id = v.id AND j.chain_index IS NULL`.execute(tx);
-      if (Number(updated.numAffectedRows) !== ids.length) throw new Error('The judgment chain changed while sealing.');
-      return ids.length;
+      await sql`
+        INSERT INTO judgment_chain (judgment_id, task_id, chain_index, chain_hash)
+        SELECT v.id, ${taskId}, v.chain_index, v.chain_hash
+        FROM unnest(${ids}::uuid[], ${indexes}::int8[], ${hashes}::text[]) AS v(id, chain_index, chain_hash)`.execute(
+        tx,
+      );
+      const seqs = queued.rows.map((r) => r.seq);
+      const dequeued = await sql`
+        DELETE FROM judgment_seal_queue WHERE task_id = ${taskId} AND seq = ANY(${seqs}::int8[])`.execute(tx);
+      if (Number(dequeued.numAffectedRows) !== seqs.length) throw new Error('The seal queue changed while sealing.');
+      return queued.rows.length;
     });
   }
 
@@ -135,8 +147,8 @@ export class JudgmentChainRepository {
 
 async function headOf(db: Database, taskId: string): Promise<ChainHead> {
   const { rows } = await sql<{ chain_index: number; chain_hash: string }>`
-    SELECT chain_index, chain_hash FROM judgments
-    WHERE task_id = ${taskId} AND chain_index IS NOT NULL
+    SELECT chain_index, chain_hash FROM judgment_chain
+    WHERE task_id = ${taskId}
     ORDER BY chain_index DESC LIMIT 1`.execute(db);
   const last = rows[0];
   return last
@@ -146,7 +158,8 @@ async function headOf(db: Database, taskId: string): Promise<ChainHead> {
 
 /**
  * Recomputes a task's chain from the judgments as they are now, in batches (bounded memory), and reports the first
- * broken index. `expectHead`: a head from an earlier manifest, which must still occur in the chain.
+ * broken index: a link whose judgment was edited (mismatch) or removed, or a link that was removed (missing).
+ * `expectHead`: a head from an earlier manifest, which must still occur in the chain.
  */
 export async function verifyChain(
   db: Database,
@@ -156,23 +169,27 @@ export async function verifyChain(
   const verifier = new ChainVerifier(taskId, options.expectHead?.toLowerCase());
   let after = -1;
   for (;;) {
-    const { rows } = await sql<LinkRow>`
-      SELECT ${linkColumns} FROM judgments
-      WHERE task_id = ${taskId} AND chain_index IS NOT NULL AND chain_index > ${after}
-      ORDER BY chain_index LIMIT ${VERIFY_BATCH}`.execute(db);
+    const { rows } = await sql<MaybeJudgment & { chain_index: number; chain_hash: string }>`
+      SELECT c.chain_index, c.chain_hash, ${judgmentFields}
+      FROM judgment_chain c LEFT JOIN judgments j ON j.id = c.judgment_id
+      WHERE c.task_id = ${taskId} AND c.chain_index > ${after}
+      ORDER BY c.chain_index LIMIT ${VERIFY_BATCH}`.execute(db);
     let intact = true;
     for (const row of rows) {
-      const link: StoredLink = { ...chained(row), chainIndex: row.chain_index!, chainHash: row.chain_hash! };
-      if (!verifier.push(link)) {
+      const ok =
+        row.id === null
+          ? verifier.removed(row.chain_index)
+          : verifier.push({ ...chained(row), chainIndex: row.chain_index, chainHash: row.chain_hash });
+      if (!ok) {
         intact = false;
         break;
       }
     }
     if (!intact || rows.length < VERIFY_BATCH) break;
-    after = rows.at(-1)!.chain_index!;
+    after = rows.at(-1)!.chain_index;
   }
   const { rows } = await sql<{ n: number }>`
-    SELECT count(*) AS n FROM judgments WHERE task_id = ${taskId} AND chain_index IS NULL`.execute(db);
+    SELECT count(*)::int AS n FROM judgment_seal_queue WHERE task_id = ${taskId}`.execute(db);
   return verifier.result(rows[0]?.n ?? 0);
 }
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * The tamper-evident judgment chain, as pure functions (the database side is judgment-chain.repository.ts).
  *
- * Each task has one chain. Its judgments are appended in the order the sealer finds them committed (`seq` order among
- * those), at `chain_index` 0, 1, 2, … and
+ * Each task has one chain (table `judgment_chain`). Its judgments are appended in the order the sealer finds them
+ * committed (`seq` order among those in the seal queue), at `chain_index` 0, 1, 2, … and
  *
  *   hash(−1) = SHA-256(UTF-8 of the task id, lower-case)                       (the genesis)
  *   hash(i)  = SHA-256(hash(i − 1) as 32 raw bytes ‖ UTF-8 of canonical(judgment i))
@@ -113,6 +113,17 @@ export class ChainVerifier {
     if (expected === this.expectHead) this.headSeen = true;
     this.index++;
     return true;
+  }
+
+  /** The link at `chainIndex` is there but its judgment is gone: a judgment was removed. False, like a broken push. */
+  removed(chainIndex: number): boolean {
+    if (this.failure) return false;
+    if (chainIndex !== this.index) {
+      this.fail(this.index, 'missing', `chain index ${this.index} is missing: a judgment was removed`);
+    } else {
+      this.fail(chainIndex, 'missing', `the judgment at chain index ${chainIndex} was removed`);
+    }
+    return false;
   }
 
   result(unsealed: number): ChainVerification {
