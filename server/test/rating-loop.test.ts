@@ -162,6 +162,26 @@ describe('the rater loop over socket.io', () => {
     ).toMatchObject({ ok: true });
   });
 
+  it('gives a new assignment to a rater asking the moment their lease ran out, before any sweep reclaimed it', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 1 });
+    await app.importPairs(task.id, app.demoPairs(2, { prefix: 'unswept' }));
+    const rater = await app.createUser();
+    const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+    const expired = new Promise<string>((resolve) =>
+      socket.on('assignment:expired', ({ assignmentId }) => resolve(assignmentId)),
+    );
+    const held = await nextAssignment(socket, task.id);
+    await app.db
+      .updateTable('assignments')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', held.id)
+      .execute();
+    // Straight away: the sweep runs once a second, so the expired lease is almost always still marked leased here.
+    const next = await nextAssignment(socket, task.id);
+    expect(next.id).not.toBe(held.id);
+    expect(await expired).toBe(held.id);
+  });
+
   it('skips an assignment, frees its slot and never offers that pair to the same rater again', async () => {
     const task = await app.createTask({ status: 'active', judgmentsPerPair: 1 });
     await app.importPairs(task.id, app.demoPairs(1, { prefix: 'skip' }));

@@ -113,10 +113,11 @@ export class AssignmentService {
     try {
       return await this.lease(rater, task);
     } catch (err) {
-      // Two requests from one rater raced for a lease in this task: the partial unique index let one win; resume it.
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION && !retried)
-        return this.nextInTask(raterId, taskId, true);
-      throw err;
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION || retried) throw err;
+      // The rater already has a lease row in this task: another request of theirs won a race (resume its lease), or
+      // their lease ran out and no node's sweep has reclaimed it yet (reclaim it now, then lease afresh).
+      await this.reclaimExpiredLeases();
+      return this.nextInTask(raterId, taskId, true);
     }
   }
 
