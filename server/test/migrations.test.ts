@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrations } from '@anchor/migrations';
 import { pino } from 'pino';
 import { createDatabase, type Database, type DatabaseHandle } from '../src/db/database.js';
-import { genesisHash, nextChainHash } from '../src/modules/exports/judgment-chain.js';
+import { genesisHash, nextChainHash, type ChainedJudgment } from '../src/modules/exports/judgment-chain.js';
 import { JudgmentChainRepository, verifyChain } from '../src/modules/exports/judgment-chain.repository.js';
 import { withDatabase } from './global-setup.js';
 
@@ -60,40 +60,19 @@ describe('2026-12-06T0200_judgment_chain_table', () => {
         shown_a_first)
       SELECT a.task_id, a.pair_id, a.rater_id, a.id, gen_random_uuid(), 1, 1, true
       FROM assignments a JOIN pairs p ON p.id = a.pair_id WHERE a.task_id = ${task} ORDER BY p.seq`.execute(db);
-    // Seal the first five with the old layout's columns, as the old sealer did.
-    const chain = new JudgmentChainRepository(db);
-    const old = await sql<{ id: string }>`SELECT id FROM judgments WHERE task_id = ${task} ORDER BY seq`.execute(db);
-    const { rows: fields } = await sql<{
-      id: string;
-      pair_id: string;
-      rater_id: string;
-      preference: number;
-      choice: number;
-      shown_a_first: boolean;
-      rationale: string | null;
-      flags: string[];
-      time_ms: number | null;
-      created_at: string;
-    }>`SELECT id, pair_id, rater_id, preference, choice, shown_a_first, rationale, flags, time_ms,
-         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
-       FROM judgments WHERE task_id = ${task} ORDER BY seq`.execute(db);
+    // Seal the first five into the old layout's columns, as the old sealer did, reading the chained fields under the
+    // names the hash takes (judgment-chain.ts documents the canonical form).
+    const { rows: judgments } = await sql<ChainedJudgment>`
+      SELECT id, pair_id AS "pairId", rater_id AS "raterId", preference, choice, shown_a_first AS "shownAFirst",
+        rationale, flags, time_ms AS "timeMs",
+        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt"
+      FROM judgments WHERE task_id = ${task} ORDER BY seq`.execute(db);
+    expect(judgments).toHaveLength(7);
     let head = genesisHash(task);
-    for (const [i, f] of fields.slice(0, 5).entries()) {
-      head = nextChainHash(head, {
-        id: f.id,
-        pairId: f.pair_id,
-        raterId: f.rater_id,
-        preference: f.preference,
-        choice: f.choice,
-        shownAFirst: f.shown_a_first,
-        rationale: f.rationale,
-        flags: f.flags,
-        timeMs: f.time_ms,
-        createdAt: f.created_at,
-      });
-      await sql`UPDATE judgments SET chain_index = ${i}, chain_hash = ${head} WHERE id = ${f.id}`.execute(db);
+    for (const [i, judgment] of judgments.slice(0, 5).entries()) {
+      head = nextChainHash(head, judgment);
+      await sql`UPDATE judgments SET chain_index = ${i}, chain_hash = ${head} WHERE id = ${judgment.id}`.execute(db);
     }
-    expect(old.rows).toHaveLength(7);
 
     const after = await migrator(Object.keys(migrations).at(-1)!).migrateToLatest();
     expect(after.error).toBeUndefined();
@@ -107,7 +86,8 @@ describe('2026-12-06T0200_judgment_chain_table', () => {
       head,
       unsealed: 2,
     });
-    // The two queued ones extend the same chain; new judgments are queued by the trigger.
+    // The two queued ones extend the same chain.
+    const chain = new JudgmentChainRepository(db);
     expect(await chain.sealPending({ taskId: task, wait: true })).toBe(2);
     expect(await verifyChain(db, task, { expectHead: head })).toMatchObject({
       ok: true,
