@@ -1,12 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.js';
-import {
-  ChainVerifier,
-  genesisHash,
-  nextChainHash,
-  type ChainVerification,
-} from './judgment-chain.js';
+import { ChainVerifier, genesisHash, nextChainHash, type ChainVerification } from './judgment-chain.js';
 
 /**
  * Advisory-lock namespace of the sealer (the first key of the two-key form), so that its per-task lock cannot collide
