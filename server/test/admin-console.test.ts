@@ -14,6 +14,8 @@ import type {
   TaskStats,
   User,
 } from '@anchor/shared';
+import { PACE_REFRESH_MS } from '../src/modules/progress/progress.service.js';
+import { PROGRESS_WINDOW_MS } from '../src/realtime/notifier.js';
 import { emitAck, startTestApp, type TestApp, type TestSocket, type TestUser } from './harness.js';
 
 let app: TestApp;
@@ -308,6 +310,36 @@ describe('live progress', () => {
     for (let i = 0; i < 3; i++) for (const socket of sockets) await judgeOnce(socket, task.id);
     await expect.poll(() => received.at(-1)?.judgments, { timeout: 5000 }).toBe(12);
     expect(received.at(-1)).toMatchObject({ completePairs: 6, etaSeconds: 0 });
+  });
+});
+
+describe('live progress under concurrent judging', () => {
+  it('never counts a judgment twice when it commits between the counters and the pace being read', async () => {
+    const task = await app.createTask({ name: 'Race', status: 'active', judgmentsPerPair: 1 });
+    await app.importPairs(task.id, app.demoPairs(4, { prefix: 'pace-race' }));
+    const rater = await app.createUser();
+    const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+    await judgeOnce(socket, task.id);
+    // Let the notifier's broadcasts for that judgment settle (its last one reads afresh), so that the reads below are
+    // the only ones that set the task's cached pace.
+    await new Promise((resolve) => setTimeout(resolve, PACE_REFRESH_MS + PROGRESS_WINDOW_MS + 500));
+    // The real repository, with a judgment made (over the socket, committed) just before its pace statement runs.
+    const repository = (app.services.progress as unknown as { progress: { pace: (...a: never[]) => Promise<unknown> } })
+      .progress;
+    const pace = repository.pace.bind(repository);
+    repository.pace = async (...args) => {
+      repository.pace = pace;
+      await judgeOnce(socket, task.id);
+      return pace(...args);
+    };
+    const sum = (series: number[]) => series.reduce((a, b) => a + b, 0);
+    const fresh = await app.services.progress.progressOf(task.id);
+    expect(sum(fresh.judgmentsPerMinute)).toBe(2);
+    // Within the same minute and 2 s this one reuses that pace, adding what the counters gained since it was read.
+    await judgeOnce(socket, task.id);
+    const reused = await app.services.progress.progressOf(task.id, PACE_REFRESH_MS);
+    expect(reused.judgments).toBe(3);
+    expect(sum(reused.judgmentsPerMinute)).toBe(3);
   });
 });
 

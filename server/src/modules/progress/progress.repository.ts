@@ -37,13 +37,22 @@ export class ProgressRepository {
    * The live pace: judgments in each of the last `minutes` whole minutes (oldest first, the current one last), and
    * the raters active now (a live lease, or a judgment in the last 2 minutes). Reads the judgments_task_created index.
    */
-  async pace(taskId: string, minutes: number): Promise<{ perMinute: number[]; activeRaters: number }> {
-    const perMinute = await sql<{ ago: number; n: number }>`
-      SELECT floor(extract(epoch FROM date_trunc('minute', now()) - date_trunc('minute', created_at)) / 60)::int AS ago,
-             count(*)::int AS n
-      FROM judgments
-      WHERE task_id = ${taskId} AND created_at >= date_trunc('minute', now()) - make_interval(mins => ${minutes - 1})
-      GROUP BY 1`.execute(this.db);
+  async pace(
+    taskId: string,
+    minutes: number,
+  ): Promise<{ perMinute: number[]; activeRaters: number; judgmentsTotal: number }> {
+    // The task's judgment total from the same snapshot as the series: a caller that adds later judgments to the
+    // series (ProgressService.paceOf) counts from it, so a judgment committed between two reads is not added twice.
+    const perMinute = await sql<{ ago: number | null; n: number; total: number }>`
+      WITH recent AS (
+        SELECT floor(extract(epoch FROM date_trunc('minute', now()) - date_trunc('minute', created_at)) / 60)::int AS ago,
+               count(*)::int AS n
+        FROM judgments
+        WHERE task_id = ${taskId} AND created_at >= date_trunc('minute', now()) - make_interval(mins => ${minutes - 1})
+        GROUP BY 1)
+      SELECT r.ago, coalesce(r.n, 0) AS n,
+             (SELECT coalesce(sum(judgments), 0)::int FROM task_counters WHERE task_id = ${taskId}) AS total
+      FROM (SELECT 1) one LEFT JOIN recent r ON true`.execute(this.db);
     const active = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM (
         SELECT rater_id FROM assignments
@@ -52,8 +61,9 @@ export class ProgressRepository {
         SELECT rater_id FROM judgments WHERE task_id = ${taskId} AND created_at > now() - interval '2 minutes'
       ) r`.execute(this.db);
     const series = Array.from({ length: minutes }, () => 0);
-    for (const row of perMinute.rows) if (row.ago >= 0 && row.ago < minutes) series[minutes - 1 - row.ago] = row.n;
-    return { perMinute: series, activeRaters: active.rows[0]?.n ?? 0 };
+    for (const { ago, n } of perMinute.rows)
+      if (ago !== null && ago >= 0 && ago < minutes) series[minutes - 1 - ago] = n;
+    return { perMinute: series, activeRaters: active.rows[0]?.n ?? 0, judgmentsTotal: perMinute.rows[0]?.total ?? 0 };
   }
 
   async redundancy(taskId: string) {

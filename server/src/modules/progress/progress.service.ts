@@ -10,7 +10,7 @@ const ADAPTIVE_TARGET_TTL_MS = 10_000;
 /** How long live broadcasts may reuse a task's pace and active raters (see paceOf). */
 export const PACE_REFRESH_MS = 2_000;
 
-type Pace = Awaited<ReturnType<ProgressRepository['pace']>>;
+type Pace = Omit<Awaited<ReturnType<ProgressRepository['pace']>>, 'judgmentsTotal'>;
 
 export class ProgressService {
   private readonly adaptiveTargets = new Map<string, { at: number; value: number }>();
@@ -62,8 +62,10 @@ export class ProgressService {
       perMinute[perMinute.length - 1]! += Math.max(0, judgments - cached.judgments);
       return { perMinute, activeRaters: cached.value.activeRaters };
     }
-    const value = await this.progress.pace(taskId, PACE_MINUTES);
-    this.paces.set(taskId, { at: now, minute, judgments, value });
+    const { judgmentsTotal, ...value } = await this.progress.pace(taskId, PACE_MINUTES);
+    // The counters may have moved on since `judgments` was read: the series already holds those judgments, so what
+    // it counted (not `judgments`) is where later additions start.
+    this.paces.set(taskId, { at: now, minute, judgments: judgmentsTotal, value });
     return value;
   }
 
