@@ -5,7 +5,11 @@ import { migrations } from '@anchor/migrations';
 import { pino } from 'pino';
 import { createDatabase, type Database, type DatabaseHandle } from '../src/db/database.js';
 import { genesisHash, nextChainHash, type ChainedJudgment } from '../src/modules/exports/judgment-chain.js';
-import { JudgmentChainRepository, verifyChain } from '../src/modules/exports/judgment-chain.repository.js';
+import {
+  chainedFields,
+  JudgmentChainRepository,
+  verifyChain,
+} from '../src/modules/exports/judgment-chain.repository.js';
 import { withDatabase } from './global-setup.js';
 
 /**
@@ -63,10 +67,7 @@ describe('2026-12-06T0200_judgment_chain_table', () => {
     // Seal the first five into the old layout's columns, as the old sealer did, reading the chained fields under the
     // names the hash takes (judgment-chain.ts documents the canonical form).
     const { rows: judgments } = await sql<ChainedJudgment>`
-      SELECT id, pair_id AS "pairId", rater_id AS "raterId", preference, choice, shown_a_first AS "shownAFirst",
-        rationale, flags, time_ms AS "timeMs",
-        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt"
-      FROM judgments WHERE task_id = ${task} ORDER BY seq`.execute(db);
+      SELECT ${chainedFields} FROM judgments j WHERE task_id = ${task} ORDER BY seq`.execute(db);
     expect(judgments).toHaveLength(7);
     let head = genesisHash(task);
     for (const [i, judgment] of judgments.slice(0, 5).entries()) {

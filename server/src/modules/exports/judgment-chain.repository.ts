@@ -1,7 +1,13 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.js';
-import { ChainVerifier, genesisHash, nextChainHash, type ChainVerification } from './judgment-chain.js';
+import {
+  ChainVerifier,
+  genesisHash,
+  nextChainHash,
+  type ChainedJudgment,
+  type ChainVerification,
+} from './judgment-chain.js';
 
 /**
  * Advisory-lock namespace of the sealer (the first key of the two-key form), so that its per-task lock cannot collide
@@ -13,41 +19,16 @@ const CHAIN_LOCK_NAMESPACE = 20_261_125;
 const SEAL_BATCH = 2_000;
 const VERIFY_BATCH = 5_000;
 
-/** A judgment's chained fields, as read by `judgmentFields`. */
-interface JudgmentFieldsRow {
-  id: string;
-  pair_id: string;
-  rater_id: string;
-  preference: number;
-  choice: number;
-  shown_a_first: boolean;
-  rationale: string | null;
-  flags: string[];
-  time_ms: number | null;
-  created_at: string;
-}
+/**
+ * The chained fields of judgment `j` under the names the hash takes (a ChainedJudgment), with created_at as text to
+ * the microsecond (a JS Date would drop them).
+ */
+export const chainedFields = sql`j.id, j.pair_id AS "pairId", j.rater_id AS "raterId", j.preference, j.choice,
+  j.shown_a_first AS "shownAFirst", j.rationale, j.flags, j.time_ms AS "timeMs",
+  to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt"`;
 
 /** A row of a LEFT JOIN to judgments: the judgment's fields are all null when it is gone. */
-type MaybeJudgment = JudgmentFieldsRow | ({ [K in keyof JudgmentFieldsRow]: null } & { id: null });
-
-/** The chained fields of judgment `j`, with created_at as text to the microsecond (a JS Date would drop them). */
-const judgmentFields = sql`j.id, j.pair_id, j.rater_id, j.preference, j.choice, j.shown_a_first, j.rationale, j.flags,
-  j.time_ms, to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at`;
-
-function chained(row: JudgmentFieldsRow) {
-  return {
-    id: row.id,
-    pairId: row.pair_id,
-    raterId: row.rater_id,
-    preference: row.preference,
-    choice: row.choice,
-    shownAFirst: row.shown_a_first,
-    rationale: row.rationale,
-    flags: row.flags,
-    timeMs: row.time_ms,
-    createdAt: row.created_at,
-  };
-}
+type MaybeJudgment = ChainedJudgment | { [K in keyof ChainedJudgment]: null };
 
 export interface ChainHead {
   /** The last sealed judgment's hash, or the genesis hash of a task with none. */
@@ -103,7 +84,7 @@ export class JudgmentChainRepository {
         if (!rows[0]?.locked) return -1;
       }
       const queued = await sql<MaybeJudgment & { seq: number }>`
-        SELECT q.seq, ${judgmentFields}
+        SELECT q.seq, ${chainedFields}
         FROM judgment_seal_queue q LEFT JOIN judgments j ON j.id = q.judgment_id
         WHERE q.task_id = ${taskId}
         ORDER BY q.seq LIMIT ${SEAL_BATCH}`.execute(tx);
@@ -116,7 +97,7 @@ export class JudgmentChainRepository {
       const hashes: string[] = [];
       for (const row of queued.rows) {
         if (row.id === null) continue;
-        previous = nextChainHash(previous, chained(row));
+        previous = nextChainHash(previous, row);
         ids.push(row.id);
         indexes.push(index++);
         hashes.push(previous);
@@ -165,7 +146,7 @@ export async function verifyChain(
   let after = -1;
   for (;;) {
     const { rows } = await sql<MaybeJudgment & { chain_index: number; chain_hash: string }>`
-      SELECT c.chain_index, c.chain_hash, ${judgmentFields}
+      SELECT c.chain_index, c.chain_hash, ${chainedFields}
       FROM judgment_chain c LEFT JOIN judgments j ON j.id = c.judgment_id
       WHERE c.task_id = ${taskId} AND c.chain_index > ${after}
       ORDER BY c.chain_index LIMIT ${VERIFY_BATCH}`.execute(db);
@@ -174,7 +155,7 @@ export async function verifyChain(
       const ok =
         row.id === null
           ? verifier.removed(row.chain_index)
-          : verifier.push({ ...chained(row), chainIndex: row.chain_index, chainHash: row.chain_hash });
+          : verifier.push({ ...row, chainIndex: row.chain_index, chainHash: row.chain_hash });
       if (!ok) {
         intact = false;
         break;
