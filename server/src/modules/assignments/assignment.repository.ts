@@ -31,9 +31,23 @@ export interface LeaseWithPair {
 /** The rater's facts that decide what they may judge. */
 export type RaterProfile = Pick<UserRow, 'id' | 'status' | 'country' | 'languages' | 'attributes'>;
 
+/**
+ * A row's version: its `xmin`, which every UPDATE of the row changes (a new row version gets the updating
+ * transaction's id) and row locks do not. A statement guarded by "still this version" finds the row as it was read.
+ */
+export type RowVersion = string;
+
+/** The rater's and the task's rows as a lease statement may assume them (see leasePair's `unchanged`). */
+export interface UnchangedRows {
+  rater: RowVersion;
+  task: RowVersion;
+}
+
 export interface NextContext {
   rater: RaterProfile;
+  raterVersion: RowVersion;
   task: TaskRow | undefined;
+  taskVersion: RowVersion | null;
   /** The rater's live lease in the task, with its pair. */
   held: LeaseWithPair | undefined;
   /** Paused in this task (gold accuracy, or an admin). */
@@ -47,6 +61,8 @@ type NextContextRow = { [K in keyof TaskRow]: TaskRow[K] | null } & {
   rater_languages: string[];
   rater_attributes: Json;
   rater_paused: boolean;
+  rater_version: RowVersion;
+  task_version: RowVersion | null;
   held_id: string | null;
   held_pair_id: string | null;
   held_shown_a_first: boolean | null;
@@ -108,7 +124,7 @@ export class AssignmentRepository {
     const result = await prepared(
       sql<NextContextRow>`
       SELECT t.*, u.status AS rater_status, u.country AS rater_country, u.languages AS rater_languages,
-        u.attributes AS rater_attributes, CASE WHEN a.expires_at > now() THEN a.id END AS held_id, a.pair_id AS held_pair_id, a.shown_a_first AS held_shown_a_first,
+        u.attributes AS rater_attributes, u.xmin::text AS rater_version, t.xmin::text AS task_version, CASE WHEN a.expires_at > now() THEN a.id END AS held_id, a.pair_id AS held_pair_id, a.shown_a_first AS held_shown_a_first,
         a.expires_at AS held_expires_at, p.prompt AS held_prompt, p.response_a AS held_response_a,
         p.response_b AS held_response_b, p.tags ->> 'language' AS held_language,
         EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = u.id AND tr.status = 'paused') AS rater_paused
@@ -120,7 +136,16 @@ export class AssignmentRepository {
     ).execute(this.db);
     const row = result.rows[0];
     if (!row) return undefined;
-    const { rater_status, rater_country, rater_languages, rater_attributes, rater_paused, ...rest } = row;
+    const {
+      rater_status,
+      rater_country,
+      rater_languages,
+      rater_attributes,
+      rater_paused,
+      rater_version,
+      task_version,
+      ...rest
+    } = row;
     const {
       held_id,
       held_pair_id,
@@ -140,7 +165,9 @@ export class AssignmentRepository {
         languages: rater_languages,
         attributes: rater_attributes,
       },
+      raterVersion: rater_version,
       task: task.id === null ? undefined : (task as TaskRow),
+      taskVersion: task_version,
       held:
         held_id === null
           ? undefined
@@ -202,6 +229,11 @@ export class AssignmentRepository {
    *
    * Sides: A goes on the side it has been shown less for this pair, a coin deciding a tie, so across a pair's raters
    * A is on the left half the time (within one).
+   *
+   * With `unchanged`, the statement also stands in for nextContext's read: it leases only while the rater and the
+   * task rows are still the versions the caller decided on, the rater is active and not paused in the task, the task
+   * is active, and the rater holds no lease in it; otherwise it writes nothing and returns undefined, as when no pair
+   * is left.
    */
   async leasePair(args: {
     taskId: string;
@@ -210,8 +242,9 @@ export class AssignmentRepository {
     leaseSeconds: number;
     quota: QuotaFilter | null;
     gold: boolean;
+    unchanged?: UnchangedRows;
   }): Promise<LeaseWithPair | undefined> {
-    const { taskId, raterId, quota } = args;
+    const { taskId, raterId, quota, unchanged } = args;
     const candidates = args.gold
       ? sql`p.gold IS NOT NULL ORDER BY p.rand`
       : sql`p.gold IS NULL AND p.judgment_count + p.lease_count < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}
@@ -219,9 +252,10 @@ export class AssignmentRepository {
     const group = args.gold ? null : (quota?.group ?? null);
     const result = await prepared(
       sql<LeaseWithPair>`
-      WITH picked AS (
+      WITH ${unchanged ? sql`unchanged AS (${unchangedRows(taskId, raterId, unchanged)}),` : sql``} picked AS (
         SELECT p.id, p.prompt, p.response_a, p.response_b, p.tags ->> 'language' AS language FROM pairs p
-        WHERE p.task_id = ${taskId} AND ${notMetBy(raterId)} AND ${candidates}
+        WHERE p.task_id = ${taskId} AND ${notMetBy(raterId)} ${unchanged ? sql`AND EXISTS (SELECT 1 FROM unchanged)` : sql``}
+          AND ${candidates}
         LIMIT 1
         FOR UPDATE OF p SKIP LOCKED
       ), sides AS (
@@ -301,14 +335,17 @@ export class AssignmentRepository {
       timeMs: number | null;
       criteria: Record<string, number> | null;
       signals: JudgmentSignals;
+      /** Write only while the task row is still this version (the settings the judgment was checked against). */
+      taskVersion?: RowVersion;
     },
   ): Promise<{ judgmentId: string; judgmentCount: number; target: number } | undefined> {
-    const { lease, signals: s } = values;
+    const { lease, signals: s, taskVersion } = values;
     const result = await prepared(
       sql<{ id: string; judgment_count: number; target: number }>`
       WITH lease AS (
         UPDATE assignments SET status = 'submitted', finished_at = now()
         WHERE id = ${lease.id} AND rater_id = ${lease.rater_id} AND status = 'leased' AND expires_at > now()
+          ${taskVersion === undefined ? sql`` : sql`AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = ${lease.task_id} AND t.xmin = ${taskVersion}::xid)`}
         RETURNING id
       ), judgment AS (
         INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms,
@@ -458,6 +495,16 @@ function leaseWithSettings(id: string) {
       t.criteria, t.rationale, p.gold
     FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN pairs p ON p.id = a.pair_id
     WHERE a.id = ${id}`;
+}
+
+/** One row while the rater and the task are as `versions` and may lease in it (see leasePair's `unchanged`). */
+function unchangedRows(taskId: string, raterId: string, versions: UnchangedRows) {
+  return sql`
+    SELECT 1 FROM tasks t, users u
+    WHERE t.id = ${taskId} AND t.xmin = ${versions.task}::xid AND t.status = 'active'
+      AND u.id = ${raterId} AND u.xmin = ${versions.rater}::xid AND u.status = 'active'
+      AND NOT EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused')
+      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = ${taskId} AND a.rater_id = ${raterId} AND a.status = 'leased')`;
 }
 
 /**

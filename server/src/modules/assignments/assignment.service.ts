@@ -18,6 +18,7 @@ import type { AuthUser } from '../../http/locals.js';
 import { taskCriteria, taskRationale, taskScale } from '../tasks/task.presenter.js';
 import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
 import type { UserRepository, UserRow } from '../users/user.repository.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import {
   RECLAIM_BATCH,
   type AssignmentOrder,
@@ -26,9 +27,27 @@ import {
   type LockedLease,
   type QuotaFilter,
   type RaterProfile,
+  type RowVersion,
+  type UnchangedRows,
 } from './assignment.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
+
+/** Bounds of what a node remembers to save a read (see AssignmentService); forgetting only costs that read. */
+const REMEMBERED_RATERS = 50_000;
+const REMEMBERED_TASKS = 1_000;
+const REMEMBERED_LEASES = 50_000;
+
+interface Versioned<T> {
+  row: T;
+  version: RowVersion;
+}
+
+/** A lease as this node handed it out: what its judgment needs besides the task's settings. */
+type HandedOutLease = Pick<
+  LockedLease,
+  'id' | 'task_id' | 'pair_id' | 'rater_id' | 'shown_a_first' | 'is_gold' | 'quota_group'
+>;
 
 type Tx = Parameters<Parameters<AssignmentRepository['transaction']>[0]>[0];
 
@@ -60,7 +79,19 @@ export function ratersAgree(signs: number[]): boolean {
   return signs.every((s) => s === signs[0]);
 }
 
+/**
+ * The engine's rules around the repository's statements. On the hot path each request is one statement: a node
+ * remembers the rater and task rows it last read and the leases it handed out, and the statement it then runs
+ * (leasePair with `unchanged`, recordJudgment with `taskVersion`) writes only while those rows are still the versions
+ * it decided on. When it writes nothing, the request goes the way that reads first, so a stale memory is never more
+ * than one wasted round trip and never a wrong answer.
+ */
 export class AssignmentService {
+  private readonly knownRaters = new BoundedMap<string, Versioned<RaterProfile>>(REMEMBERED_RATERS);
+  private readonly knownTasks = new BoundedMap<string, Versioned<TaskRow>>(REMEMBERED_TASKS);
+  /** Non-gold leases this node handed out and has not yet seen judged or skipped. */
+  private readonly handedOut = new BoundedMap<string, HandedOutLease>(REMEMBERED_LEASES);
+
   constructor(
     private readonly assignments: AssignmentRepository,
     private readonly tasks: TaskRepository,
@@ -100,18 +131,37 @@ export class AssignmentService {
     return { done: true, reason: 'nothing_left_for_you' };
   }
 
-  /** The rater's live lease in the task, or a new one: one read, then (only when a lease is due) one write. */
+  /**
+   * The rater's live lease in the task, or a new one. When this node remembers the rater and the task, one guarded
+   * lease statement; otherwise (or when that statement writes nothing) one read, then (when a lease is due) one write.
+   */
   private async nextInTask(raterId: string, taskId: string, retried = false): Promise<NextAssignmentResult> {
+    const knownRater = this.knownRaters.get(raterId);
+    const knownTask = this.knownTasks.get(taskId);
+    if (
+      knownRater &&
+      knownTask &&
+      !retried &&
+      knownTask.row.status === 'active' &&
+      isEligible(knownRater.row, knownTask.row.eligibility as Eligibility)
+    ) {
+      const unchanged = { rater: knownRater.version, task: knownTask.version };
+      const assignment = await this.lease(knownRater.row, knownTask.row, unchanged);
+      if (assignment) return { assignment };
+    }
     const context = await this.assignments.nextContext(raterId, taskId);
     if (!context || context.rater.status !== 'active') throw errors.unauthorized('Your account is not active.');
     const { rater, task, held, paused } = context;
     if (!task) throw errors.notFound('That task');
+    this.knownRaters.set(raterId, { row: rater, version: context.raterVersion });
+    this.knownTasks.set(taskId, { row: task, version: context.taskVersion! });
     if (task.status !== 'active') return { done: true, reason: 'task_not_active' };
     if (!isEligible(rater, task.eligibility as Eligibility)) return { done: true, reason: 'not_eligible' };
     if (held) return { assignment: present(held, task) };
     if (paused) return { done: true, reason: 'paused' };
+    let assignment: Assignment | undefined;
     try {
-      return await this.lease(rater, task);
+      assignment = await this.lease(rater, task);
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION || retried) throw err;
       // The rater already has a lease row in this task: another request of theirs won a race (resume its lease), or
@@ -119,27 +169,40 @@ export class AssignmentService {
       await this.reclaimExpiredLeases();
       return this.nextInTask(raterId, taskId, true);
     }
+    if (assignment) return { assignment };
+    const complete = !(await this.assignments.hasIncompletePairs(task.id));
+    return { done: true, reason: complete ? 'task_complete' : 'nothing_left_for_you' };
   }
 
-  private async lease(rater: RaterProfile, task: TaskRow): Promise<NextAssignmentResult> {
+  /** A new lease, or undefined when no pair is open to the rater (or, with `unchanged`, a row has changed). */
+  private async lease(rater: RaterProfile, task: TaskRow, unchanged?: UnchangedRows): Promise<Assignment | undefined> {
     const quota = task.quota as Quota | null;
     const lease = {
       taskId: task.id,
       raterId: rater.id,
       order: task.assignment_order as AssignmentOrder,
       leaseSeconds: task.lease_seconds,
+      ...(unchanged ? { unchanged } : {}),
     };
-    const quotaFilter: QuotaFilter | null = quota && { group: raterGroup(rater, quota), groups: quota.groups };
+    const group = quota && raterGroup(rater, quota);
+    const quotaFilter: QuotaFilter | null = quota && { group, groups: quota.groups };
     const serveGold = task.gold_rate > 0 && Math.random() < task.gold_rate;
-    const leased =
-      (serveGold ? await this.assignments.leasePair({ ...lease, quota: null, gold: true }) : undefined) ??
-      (await this.assignments.leasePair({ ...lease, quota: quotaFilter, gold: false }));
-    if (!leased) {
-      const complete = !(await this.assignments.hasIncompletePairs(task.id));
-      return { done: true, reason: complete ? 'task_complete' : 'nothing_left_for_you' };
+    const gold = serveGold ? await this.assignments.leasePair({ ...lease, quota: null, gold: true }) : undefined;
+    const leased = gold ?? (await this.assignments.leasePair({ ...lease, quota: quotaFilter, gold: false }));
+    if (!leased) return undefined;
+    if (!gold) {
+      this.handedOut.set(leased.id, {
+        id: leased.id,
+        task_id: task.id,
+        pair_id: leased.pair_id,
+        rater_id: rater.id,
+        shown_a_first: leased.shown_a_first,
+        is_gold: false,
+        quota_group: group,
+      });
     }
     this.events.emit('leasesChanged', { taskId: task.id });
-    return { assignment: present(leased, task) };
+    return present(leased, task);
   }
 
   /**
@@ -149,21 +212,61 @@ export class AssignmentService {
    * submission that lost a race (a retry with the same key, a skip or the lease's expiry), which then gets its answer.
    */
   async submit(caller: AuthUser, request: SubmitJudgmentRequest): Promise<SubmitResult> {
+    const handed = this.handedOut.take(request.assignmentId);
+    const recorded = handed?.rater_id === caller.id ? await this.submitHandedOut(handed, request) : undefined;
+    if (recorded) return recorded;
     const { lease, existing } = await this.assignments.submissionContext(request.assignmentId, request.key);
     if (existing) return replayed(existing, caller.id, lease?.task_id);
     const own = requireOwnLiveLease(lease, caller.id);
     if (own.is_gold || isAdaptive(own)) return this.submitLocked(caller, request); // it checks the answer itself
-    const judgment = checkJudgment(own, request);
+    return (await this.recordUnlocked(own, checkJudgment(own, request))) ?? this.submitLocked(caller, request);
+  }
+
+  /**
+   * The judgment of a lease this node handed out, without reading it back: checked against the task row this node
+   * last read, and written only while that row is unchanged. Undefined when this cannot settle it (a changed task, an
+   * answer those settings refuse, a retry, an expiry, a gold or adaptive task): the caller then reads the lease and
+   * the task afresh, and it is they that give the answer, error or not.
+   */
+  private async submitHandedOut(
+    handed: HandedOutLease,
+    request: SubmitJudgmentRequest,
+  ): Promise<SubmitResult | undefined> {
+    const task = this.knownTasks.get(handed.task_id);
+    if (!task) return undefined;
+    const lease = handedOutLease(handed, task.row);
+    if (isAdaptive(lease)) return undefined;
+    let judgment: ReturnType<typeof checkJudgment>;
+    try {
+      judgment = checkJudgment(lease, request);
+    } catch (err) {
+      if (err instanceof AppError) return undefined;
+      throw err;
+    }
+    return this.recordUnlocked(lease, judgment, task.version);
+  }
+
+  /** One guarded statement (AssignmentRepository.recordJudgment); undefined when it wrote nothing. */
+  private async recordUnlocked(
+    lease: LockedLease,
+    judgment: ReturnType<typeof checkJudgment>,
+    taskVersion?: RowVersion,
+  ): Promise<SubmitResult | undefined> {
     let recorded;
     try {
-      recorded = await this.assignments.recordJudgment(this.assignments.db, { lease: own, ...judgment });
+      recorded = await this.assignments.recordJudgment(this.assignments.db, {
+        lease,
+        ...judgment,
+        ...(taskVersion === undefined ? {} : { taskVersion }),
+      });
     } catch (err) {
       // The key was used at the same moment for another assignment: the locked path says which judgment it made.
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      return undefined;
     }
-    if (!recorded) return this.submitLocked(caller, request);
-    this.events.emit('judgmentRecorded', { taskId: own.task_id, pairId: own.pair_id, raterId: caller.id });
-    return { judgmentId: recorded.judgmentId, taskId: own.task_id, created: true };
+    if (!recorded) return undefined;
+    this.events.emit('judgmentRecorded', { taskId: lease.task_id, pairId: lease.pair_id, raterId: lease.rater_id });
+    return { judgmentId: recorded.judgmentId, taskId: lease.task_id, created: true };
   }
 
   private async submitLocked(caller: AuthUser, request: SubmitJudgmentRequest): Promise<SubmitResult> {
@@ -243,6 +346,7 @@ export class AssignmentService {
 
   /** Returns the assignment's task. */
   async skip(caller: AuthUser, request: SkipAssignmentRequest): Promise<string> {
+    this.handedOut.delete(request.assignmentId);
     const { taskId, changed } = await this.assignments.transaction(async (tx) => {
       const lease = await this.assignments.lockLease(tx, request.assignmentId);
       // a retried skip
@@ -269,6 +373,7 @@ export class AssignmentService {
   }
 
   private announceExpired(expired: Array<{ id: string; task_id: string; rater_id: string }>): void {
+    for (const e of expired) this.handedOut.delete(e.id);
     for (const e of expired)
       this.events.emit('leaseExpired', { assignmentId: e.id, raterId: e.rater_id, taskId: e.task_id });
     for (const taskId of new Set(expired.map((e) => e.task_id))) this.events.emit('leasesChanged', { taskId });
@@ -312,6 +417,24 @@ function replayed(
   if (existing.rater_id !== raterId)
     throw errors.conflict('That idempotency key was already used; make a new UUID for each judgment.');
   return { judgmentId: existing.id, taskId: taskId ?? '', created: false };
+}
+
+/** A handed-out lease as a live one with its task's settings, as lockLease would read it. */
+function handedOutLease(handed: HandedOutLease, task: TaskRow): LockedLease {
+  return {
+    ...handed,
+    status: 'leased',
+    live: true,
+    task_status: task.status,
+    scale_points: task.scale_points,
+    min_judgments: task.min_judgments,
+    max_judgments: task.max_judgments,
+    gold_min_accuracy: task.gold_min_accuracy,
+    gold_min_answers: task.gold_min_answers,
+    gold: null,
+    criteria: task.criteria,
+    rationale: task.rationale,
+  };
 }
 
 /** Whether the task's pairs get more raters while theirs disagree (adaptive redundancy). */

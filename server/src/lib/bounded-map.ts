@@ -1,0 +1,37 @@
+/**
+ * A Map that forgets its oldest entries beyond `capacity`: for caches whose every use is checked against the
+ * database (a miss only costs the slower way), so that forgetting is always safe and memory stays bounded.
+ */
+export class BoundedMap<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(private readonly capacity: number) {
+    if (!(capacity >= 1)) throw new Error('A BoundedMap needs a capacity of at least 1.');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Sets the entry as the newest one, forgetting the oldest while over capacity. */
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+  }
+
+  /** Returns the entry and forgets it. */
+  take(key: K): V | undefined {
+    const value = this.entries.get(key);
+    this.entries.delete(key);
+    return value;
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+}
