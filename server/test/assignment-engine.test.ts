@@ -321,3 +321,80 @@ describe('progress counters', () => {
     expect(await stats(task.id)).toMatchObject({ completePairs: 2 });
   });
 });
+
+/**
+ * A node answers the hot requests from the rater and task rows it last read and the leases it handed out (see
+ * AssignmentService). Each test warms that memory with one judgment, changes a row behind it, and checks that the
+ * next request is answered from the database as it is now.
+ */
+describe('what a node remembers never outlives the rows it read', () => {
+  async function warmedRater(task: { id: string }, options: Parameters<TestApp['createUser']>[0] = {}) {
+    const rater = await app.createUser(options);
+    const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+    await submit(socket, await next(socket, task.id), 1);
+    return { rater, socket };
+  }
+
+  it('checks a judgment against the task’s settings as they are when it is submitted', async () => {
+    const task = await app.createTask({ status: 'active' });
+    await app.importPairs(task.id, app.demoPairs(3));
+    const { socket } = await warmedRater(task);
+    const assignment = await next(socket, task.id);
+    const patched = await app.api('PATCH', `/api/tasks/${task.id}`, {
+      token,
+      body: { rationale: { mode: 'required', minLength: 5 } },
+    });
+    expect(patched.status).toBe(200);
+    const key = randomUUID();
+    expect(
+      await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key, choice: 1 }),
+    ).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(
+      await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key, choice: 1, rationale: 'Kinder.' }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it('stops leasing in a task an admin paused', async () => {
+    const task = await app.createTask({ status: 'active' });
+    await app.importPairs(task.id, app.demoPairs(3));
+    const { socket } = await warmedRater(task);
+    expect((await app.api('PATCH', `/api/tasks/${task.id}`, { token, body: { status: 'paused' } })).status).toBe(200);
+    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'task_not_active',
+    });
+  });
+
+  it('stops leasing to a rater whose profile no longer meets the task’s eligibility', async () => {
+    const task = await app.createTask({ status: 'active', eligibility: { countries: ['KE'] } });
+    await app.importPairs(task.id, app.demoPairs(3));
+    const { rater, socket } = await warmedRater(task, { country: 'KE' });
+    const moved = await app.api('PATCH', `/api/users/${rater.user.id}`, { token, body: { country: 'BR' } });
+    expect(moved.status).toBe(200);
+    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({
+      done: true,
+      reason: 'not_eligible',
+    });
+  });
+
+  it('stops leasing to a rater an admin paused in the task, and resumes when they are resumed', async () => {
+    const task = await app.createTask({ status: 'active' });
+    await app.importPairs(task.id, app.demoPairs(3));
+    const { rater, socket } = await warmedRater(task);
+    const pause = (status: 'active' | 'paused') =>
+      app.api('PATCH', `/api/tasks/${task.id}/raters/${rater.user.id}`, { token, body: { status } });
+    expect((await pause('paused')).status).toBe(200);
+    expect(await emitAck(socket, 'assignment:next', { taskId: task.id })).toEqual({ done: true, reason: 'paused' });
+    expect((await pause('active')).status).toBe(200);
+    await submit(socket, await next(socket, task.id), 1);
+  });
+
+  it('gives the lease a rater holds from another tab instead of a second one', async () => {
+    const task = await app.createTask({ status: 'active' });
+    await app.importPairs(task.id, app.demoPairs(3));
+    const { rater, socket } = await warmedRater(task);
+    const held = await next(socket, task.id);
+    const otherTab = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+    expect((await next(otherTab, task.id)).id).toBe(held.id);
+  });
+});

@@ -146,8 +146,13 @@ export class AssignmentService {
       isEligible(knownRater.row, knownTask.row.eligibility as Eligibility)
     ) {
       const unchanged = { rater: knownRater.version, task: knownTask.version };
-      const assignment = await this.lease(knownRater.row, knownTask.row, unchanged);
-      if (assignment) return { assignment };
+      try {
+        const assignment = await this.lease(knownRater.row, knownTask.row, unchanged);
+        if (assignment) return { assignment };
+      } catch (err) {
+        // Another request of this rater's leased at the same moment: the reading way below finds that lease.
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      }
     }
     const context = await this.assignments.nextContext(raterId, taskId);
     if (!context || context.rater.status !== 'active') throw errors.unauthorized('Your account is not active.');
