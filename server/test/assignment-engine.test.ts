@@ -346,9 +346,10 @@ describe('what a node remembers never outlives the rows it read', () => {
     });
     expect(patched.status).toBe(200);
     const key = randomUUID();
-    expect(
-      await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key, choice: 1 }),
-    ).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key, choice: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed' },
+    });
     expect(
       await emitAck(socket, 'judgment:submit', { assignmentId: assignment.id, key, choice: 1, rationale: 'Kinder.' }),
     ).toMatchObject({ ok: true });

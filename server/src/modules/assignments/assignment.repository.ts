@@ -96,6 +96,21 @@ export interface LockedLease {
   rationale: Json | null;
 }
 
+/** A judgment for recordJudgments: the lease it answers and the checked values. */
+export interface JudgmentToRecord {
+  lease: LockedLease;
+  key: string;
+  choice: number;
+  preference: number;
+  rationale: string | null;
+  flags: string[];
+  timeMs: number | null;
+  criteria: Record<string, number> | null;
+  signals: JudgmentSignals;
+  /** Write only while the task row is still this version (the settings the judgment was checked against). */
+  taskVersion?: RowVersion;
+}
+
 export interface ExpiredLease {
   id: string;
   task_id: string;
@@ -291,7 +306,7 @@ export class AssignmentRepository {
   /**
    * What a submission needs to be checked, read without a lock in one round trip: the assignment with its task's
    * settings, and the judgment already made with this idempotency key, if any. The write that follows re-checks the
-   * lease's state itself (see recordJudgment).
+   * lease's state itself (see recordJudgments).
    */
   async submissionContext(
     id: string,
@@ -316,62 +331,87 @@ export class AssignmentRepository {
   }
 
   /**
-   * One statement: the lease marked submitted, the judgment (with its per-criterion answers and the browser's
-   * signals), and the pair's slot turned into a judgment. The lease's update is guarded (still leased, not expired,
-   * this rater's), so the statement needs no lock taken before it: when it runs on its own (autocommit), the pair and
-   * counter rows it updates are locked only until its own commit, inside PostgreSQL, instead of for a round trip to a
-   * busy server. Returns undefined, having written nothing, when the guard fails (a concurrent retry, skip or reclaim
-   * got there first).
+   * One statement for any number of judgments: each lease marked submitted, its judgment stored (with its
+   * per-criterion answers and the browser's signals), and its pair's slot turned into a judgment. Each lease's update
+   * is guarded (still leased, not expired, this rater's, and with `taskVersion` the task row unchanged), so the
+   * statement needs no lock taken before it: run on its own (autocommit), the pair and counter rows it updates are
+   * locked only until its own commit, inside PostgreSQL, instead of for a round trip to a busy server. A judgment whose
+   * guard fails is not written (a concurrent retry, skip or reclaim got there first) and comes back undefined; the
+   * others are. Counter shards are locked in order, so concurrent statements never wait on each other in a cycle there.
    */
-  async recordJudgment(
+  async recordJudgments(
     db: Tx | Database,
-    values: {
-      lease: LockedLease;
-      key: string;
-      choice: number;
-      preference: number;
-      rationale: string | null;
-      flags: string[];
-      timeMs: number | null;
-      criteria: Record<string, number> | null;
-      signals: JudgmentSignals;
-      /** Write only while the task row is still this version (the settings the judgment was checked against). */
-      taskVersion?: RowVersion;
-    },
-  ): Promise<{ judgmentId: string; judgmentCount: number; target: number } | undefined> {
-    const { lease, signals: s, taskVersion } = values;
+    judgments: JudgmentToRecord[],
+  ): Promise<Array<{ judgmentId: string; judgmentCount: number; target: number } | undefined>> {
+    const input = judgments.map((j, n) => ({
+      n,
+      assignment_id: j.lease.id,
+      rater_id: j.lease.rater_id,
+      task_id: j.lease.task_id,
+      pair_id: j.lease.pair_id,
+      task_version: j.taskVersion ?? null,
+      counted: j.lease.gold === null, // gold pairs take no slot in the task's progress
+      key: j.key,
+      choice: j.choice,
+      preference: j.preference,
+      shown_a_first: j.lease.shown_a_first,
+      rationale: j.rationale,
+      flags: j.flags,
+      time_ms: j.timeMs,
+      criteria: j.criteria,
+      active_ms: j.signals.activeMs ?? null,
+      focus_losses: j.signals.focusLosses ?? null,
+      first_choice_ms: j.signals.firstChoiceMs ?? null,
+      paste_count: j.signals.pasteCount ?? null,
+      keystroke_count: j.signals.keystrokeCount ?? null,
+      screen_width: j.signals.screenWidth ?? null,
+      ui_version: j.signals.uiVersion ?? null,
+    }));
     const result = await prepared(
-      sql<{ id: string; judgment_count: number; target: number }>`
-      WITH lease AS (
-        UPDATE assignments SET status = 'submitted', finished_at = now()
-        WHERE id = ${lease.id} AND rater_id = ${lease.rater_id} AND status = 'leased' AND expires_at > now()
-          ${taskVersion === undefined ? sql`` : sql`AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = ${lease.task_id} AND t.xmin = ${taskVersion}::xid)`}
-        RETURNING id
+      sql<{ n: number; id: string; judgment_count: number; target: number }>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS i(n int, assignment_id uuid, rater_id uuid,
+          task_id uuid, pair_id uuid, task_version text, counted boolean, key uuid, choice int, preference int,
+          shown_a_first boolean, rationale text, flags text[], time_ms int, criteria jsonb, active_ms int, focus_losses int,
+          first_choice_ms int, paste_count int, keystroke_count int, screen_width int, ui_version text)
+      ), lease AS (
+        UPDATE assignments a SET status = 'submitted', finished_at = now()
+        FROM input i
+        WHERE a.id = i.assignment_id AND a.rater_id = i.rater_id AND a.status = 'leased' AND a.expires_at > now()
+          AND (i.task_version IS NULL OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = i.task_id AND t.xmin = i.task_version::xid))
+        RETURNING a.id
+      ), written AS (
+        SELECT i.* FROM input i JOIN lease ON lease.id = i.assignment_id
       ), judgment AS (
         INSERT INTO judgments (task_id, pair_id, rater_id, assignment_id, idempotency_key, choice, preference, shown_a_first, rationale, flags, time_ms,
           criteria, active_ms, focus_losses, first_choice_ms, paste_count, keystroke_count, screen_width, ui_version)
-        SELECT ${lease.task_id}::uuid, ${lease.pair_id}::uuid, ${lease.rater_id}::uuid, lease.id, ${values.key}::uuid, ${values.choice}::int,
-          ${values.preference}::int, ${lease.shown_a_first}::boolean, ${values.rationale}::text, ${values.flags}::text[], ${values.timeMs}::int,
-          ${values.criteria === null ? null : JSON.stringify(values.criteria)}::jsonb, ${s.activeMs ?? null}::int, ${s.focusLosses ?? null}::int,
-          ${s.firstChoiceMs ?? null}::int, ${s.pasteCount ?? null}::int, ${s.keystrokeCount ?? null}::int, ${s.screenWidth ?? null}::int,
-          ${s.uiVersion ?? null}::text
-        FROM lease
-        RETURNING id
+        SELECT task_id, pair_id, rater_id, assignment_id, key, choice, preference, shown_a_first, rationale, coalesce(flags, '{}'), time_ms,
+          criteria, active_ms, focus_losses, first_choice_ms, paste_count, keystroke_count, screen_width, ui_version
+        FROM written ORDER BY n
+        RETURNING id, assignment_id
+      ), per_pair AS (
+        SELECT pair_id, task_id, count(*)::int AS judged, bool_and(counted) AS counted FROM written GROUP BY 1, 2
       ), pair AS (
-        UPDATE pairs SET lease_count = lease_count - 1, judgment_count = judgment_count + 1
-        FROM lease WHERE pairs.id = ${lease.pair_id}
-        RETURNING judgment_count, target
-      )${
-        lease.gold === null
-          ? sql`, counted AS (
-        ${addToCounters(lease.task_id, lease.pair_id, sql`1`, sql`CASE WHEN pair.judgment_count = pair.target THEN 1 ELSE 0 END`, sql`FROM pair`)}
-      )`
-          : sql``
-      }
-      SELECT judgment.id, pair.judgment_count, pair.target FROM judgment, pair`,
+        UPDATE pairs p SET lease_count = p.lease_count - pp.judged, judgment_count = p.judgment_count + pp.judged
+        FROM per_pair pp WHERE p.id = pp.pair_id
+        RETURNING p.id, p.task_id, p.judgment_count, p.target, pp.judged, pp.counted
+      ), counted AS (
+        INSERT INTO task_counters (task_id, shard, judgments, complete_pairs)
+        SELECT task_id, ${counterShard(sql`id`)}, sum(judged),
+          count(*) FILTER (WHERE judgment_count >= target AND judgment_count - judged < target)
+        FROM pair WHERE counted GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (task_id, shard) DO UPDATE
+          SET judgments = task_counters.judgments + excluded.judgments, complete_pairs = task_counters.complete_pairs + excluded.complete_pairs
+      )
+      SELECT w.n, judgment.id, pair.judgment_count, pair.target
+      FROM judgment JOIN written w ON w.assignment_id = judgment.assignment_id JOIN pair ON pair.id = w.pair_id`,
     ).execute(db);
-    const row = result.rows[0];
-    return row && { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
+    const recorded: Array<{ judgmentId: string; judgmentCount: number; target: number } | undefined> = judgments.map(
+      () => undefined,
+    );
+    for (const row of result.rows)
+      recorded[row.n] = { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
+    return recorded;
   }
 
   /** A skip: the lease ends and its slot (and its group's) goes back to the pair. */
@@ -481,9 +521,14 @@ export function addToCounters(
   from: RawBuilder<unknown>,
 ) {
   return sql`INSERT INTO task_counters (task_id, shard, judgments, complete_pairs)
-    SELECT ${taskId}::uuid, (hashtext(${pairId}::text) & 15)::smallint, ${judgments}, ${complete} ${from}
+    SELECT ${taskId}::uuid, ${counterShard(sql`${pairId}::uuid`)}, ${judgments}, ${complete} ${from}
     ON CONFLICT (task_id, shard) DO UPDATE
       SET judgments = task_counters.judgments + excluded.judgments, complete_pairs = task_counters.complete_pairs + excluded.complete_pairs`;
+}
+
+/** The task_counters shard of a pair (see the task_counters migration). */
+function counterShard(pairId: RawBuilder<unknown>) {
+  return sql`(hashtext(${pairId}::text) & 15)::smallint`;
 }
 
 /** An assignment with the task settings and gold answer that decide what a judgment or a skip sets off. */

@@ -18,11 +18,13 @@ import type { AuthUser } from '../../http/locals.js';
 import { taskCriteria, taskRationale, taskScale } from '../tasks/task.presenter.js';
 import type { TaskRepository, TaskRow } from '../tasks/task.repository.js';
 import type { UserRepository, UserRow } from '../users/user.repository.js';
+import { Batcher } from '../../lib/batcher.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import {
   RECLAIM_BATCH,
   type AssignmentOrder,
   type AssignmentRepository,
+  type JudgmentToRecord,
   type LeaseWithPair,
   type LockedLease,
   type QuotaFilter,
@@ -37,6 +39,8 @@ const UNIQUE_VIOLATION = '23505';
 const REMEMBERED_RATERS = 50_000;
 const REMEMBERED_TASKS = 1_000;
 const REMEMBERED_LEASES = 50_000;
+/** Judgments per statement at most (see AssignmentService.recording). */
+const RECORD_BATCH = 64;
 
 interface Versioned<T> {
   row: T;
@@ -82,7 +86,7 @@ export function ratersAgree(signs: number[]): boolean {
 /**
  * The engine's rules around the repository's statements. On the hot path each request is one statement: a node
  * remembers the rater and task rows it last read and the leases it handed out, and the statement it then runs
- * (leasePair with `unchanged`, recordJudgment with `taskVersion`) writes only while those rows are still the versions
+ * (leasePair with `unchanged`, recordJudgments with `taskVersion`) writes only while those rows are still the versions
  * it decided on. When it writes nothing, the request goes the way that reads first, so a stale memory is never more
  * than one wasted round trip and never a wrong answer.
  */
@@ -91,6 +95,14 @@ export class AssignmentService {
   private readonly knownTasks = new BoundedMap<string, Versioned<TaskRow>>(REMEMBERED_TASKS);
   /** Non-gold leases this node handed out and has not yet seen judged or skipped. */
   private readonly handedOut = new BoundedMap<string, HandedOutLease>(REMEMBERED_LEASES);
+  /**
+   * Unlocked judgments go to the database one statement at a time, each with the ones that arrived while the one
+   * before ran: under load one statement and one commit record many (AssignmentRepository.recordJudgments).
+   */
+  private readonly recording = new Batcher<JudgmentToRecord, Recorded | undefined>(
+    (judgments) => this.assignments.recordJudgments(this.assignments.db, judgments),
+    RECORD_BATCH,
+  );
 
   constructor(
     private readonly assignments: AssignmentRepository,
@@ -212,7 +224,7 @@ export class AssignmentService {
 
   /**
    * Stores a judgment, once per idempotency key. The common judgment is one guarded write statement after one read
-   * (see AssignmentRepository.recordJudgment): its locks on the pair and the task's counters end with its own commit.
+   * (see AssignmentRepository.recordJudgments): its locks on the pair and the task's counters end with its own commit.
    * Gold answers and adaptive tasks decide what follows under the pair's lock, so they go the locked way, as does a
    * submission that lost a race (a retry with the same key, a skip or the lease's expiry), which then gets its answer.
    */
@@ -251,7 +263,7 @@ export class AssignmentService {
     return this.recordUnlocked(lease, judgment, task.version);
   }
 
-  /** One guarded statement (AssignmentRepository.recordJudgment); undefined when it wrote nothing. */
+  /** Through the guarded batch statement (see `recording`); undefined when it wrote nothing. */
   private async recordUnlocked(
     lease: LockedLease,
     judgment: ReturnType<typeof checkJudgment>,
@@ -259,7 +271,7 @@ export class AssignmentService {
   ): Promise<SubmitResult | undefined> {
     let recorded;
     try {
-      recorded = await this.assignments.recordJudgment(this.assignments.db, {
+      recorded = await this.recording.add({
         lease,
         ...judgment,
         ...(taskVersion === undefined ? {} : { taskVersion }),
@@ -282,7 +294,7 @@ export class AssignmentService {
       if (existing) return { ...replayed(existing, caller.id, lease?.task_id), pairId: undefined, paused: undefined };
       const own = requireOwnLiveLease(lease, caller.id);
       const judgment = checkJudgment(own, request);
-      const recorded = await this.assignments.recordJudgment(tx, { lease: own, ...judgment });
+      const [recorded] = await this.assignments.recordJudgments(tx, [{ lease: own, ...judgment }]);
       if (!recorded) throw new Error('A locked, live lease refused its judgment.');
       const paused = own.is_gold ? await this.scoreGold(tx, own, judgment.preference) : undefined;
       if (!own.is_gold) await this.applyAdaptiveRule(tx, own, recorded);
@@ -296,7 +308,7 @@ export class AssignmentService {
 
   /**
    * Adaptive redundancy: once a pair has its current target, it stops if its raters agree, and otherwise gets one
-   * more slot, up to maxJudgments. Runs under the pair's row lock (taken by recordJudgment's update), so concurrent
+   * more slot, up to maxJudgments. Runs under the pair's row lock (taken by recordJudgments' update), so concurrent
    * judgments of one pair decide in turn.
    */
   private async applyAdaptiveRule(tx: Tx, lease: LockedLease, counts: { judgmentCount: number; target: number }) {
@@ -405,6 +417,8 @@ function requireOwnLiveLease(lease: LockedLease | undefined, raterId: string): L
   }
   return lease;
 }
+
+type Recorded = Awaited<ReturnType<AssignmentRepository['recordJudgments']>>[number];
 
 interface SubmitResult {
   judgmentId: string;
