@@ -24,13 +24,6 @@ export class BoundedMap<K, V> {
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
   }
 
-  /** Returns the entry and forgets it. */
-  take(key: K): V | undefined {
-    const value = this.entries.get(key);
-    this.entries.delete(key);
-    return value;
-  }
-
   delete(key: K): void {
     this.entries.delete(key);
   }

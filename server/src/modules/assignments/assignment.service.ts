@@ -223,15 +223,19 @@ export class AssignmentService {
   }
 
   /**
-   * Stores a judgment, once per idempotency key. The common judgment is one guarded write statement after one read
-   * (see AssignmentRepository.recordJudgments): its locks on the pair and the task's counters end with its own commit.
-   * Gold answers and adaptive tasks decide what follows under the pair's lock, so they go the locked way, as does a
-   * submission that lost a race (a retry with the same key, a skip or the lease's expiry), which then gets its answer.
+   * Stores a judgment, once per idempotency key. The common judgment is one guarded write statement, shared with
+   * other raters' judgments (see AssignmentRepository.recordJudgments), after no read when this node handed the lease
+   * out and one otherwise: its locks on the pair and the task's counters end with its own commit. Gold answers and
+   * adaptive tasks decide what follows under the pair's lock, so they go the locked way, as does a submission that
+   * lost a race (a retry with the same key, a skip or the lease's expiry), which then gets its answer.
    */
   async submit(caller: AuthUser, request: SubmitJudgmentRequest): Promise<SubmitResult> {
-    const handed = this.handedOut.take(request.assignmentId);
-    const recorded = handed?.rater_id === caller.id ? await this.submitHandedOut(handed, request) : undefined;
-    if (recorded) return recorded;
+    const handed = this.handedOut.get(request.assignmentId);
+    if (handed?.rater_id === caller.id) {
+      this.handedOut.delete(request.assignmentId);
+      const recorded = await this.submitHandedOut(handed, request);
+      if (recorded) return recorded;
+    }
     const { lease, existing } = await this.assignments.submissionContext(request.assignmentId, request.key);
     if (existing) return replayed(existing, caller.id, lease?.task_id);
     const own = requireOwnLiveLease(lease, caller.id);
