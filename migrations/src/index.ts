@@ -8,6 +8,7 @@ import * as adminConsole from './2026-11-25T0500_admin_console.js';
 import * as taskCounters from './2026-11-25T0600_task_counters.js';
 import * as liveLeaseIndex from './2026-12-06T0100_live_lease_index.js';
 import * as judgmentChainTable from './2026-12-06T0200_judgment_chain_table.js';
+import * as dropRedundantSeqIndexes from './2026-12-06T0300_drop_redundant_seq_indexes.js';
 
 /** Every migration, in order. A static list keeps src and dist runs identical (no directory scanning). */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25T0600_task_counters': taskCounters,
   '2026-12-06T0100_live_lease_index': liveLeaseIndex,
   '2026-12-06T0200_judgment_chain_table': judgmentChainTable,
+  '2026-12-06T0300_drop_redundant_seq_indexes': dropRedundantSeqIndexes,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;
