@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assignment, TaskStats } from '@anchor/shared';
 import { matchesGold, raterGroup, ratersAgree } from '../src/modules/assignments/assignment.service.js';
@@ -322,19 +324,20 @@ describe('progress counters', () => {
   });
 });
 
+/** A rater who has judged one pair of the task: the node now remembers them and the task. */
+async function warmedRater(task: { id: string }, options: Parameters<TestApp['createUser']>[0] = {}) {
+  const rater = await app.createUser(options);
+  const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+  await submit(socket, await next(socket, task.id), 1);
+  return { rater, socket };
+}
+
 /**
  * A node answers the hot requests from the rater and task rows it last read and the leases it handed out (see
  * AssignmentService). Each test warms that memory with one judgment, changes a row behind it, and checks that the
  * next request is answered from the database as it is now.
  */
 describe('what a node remembers never outlives the rows it read', () => {
-  async function warmedRater(task: { id: string }, options: Parameters<TestApp['createUser']>[0] = {}) {
-    const rater = await app.createUser(options);
-    const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
-    await submit(socket, await next(socket, task.id), 1);
-    return { rater, socket };
-  }
-
   it('checks a judgment against the task’s settings as they are when it is submitted', async () => {
     const task = await app.createTask({ status: 'active' });
     await app.importPairs(task.id, app.demoPairs(3));
@@ -397,5 +400,31 @@ describe('what a node remembers never outlives the rows it read', () => {
     const held = await next(socket, task.id);
     const otherTab = await app.socket({ cookie: await app.login(rater.email, rater.password) });
     expect((await next(otherTab, task.id)).id).toBe(held.id);
+  });
+});
+
+describe('judgments in batches', () => {
+  it('records a task’s judgments while another task’s wait on rows held elsewhere', async () => {
+    const slow = await app.createTask({ status: 'active' });
+    const quick = await app.createTask({ status: 'active' });
+    await app.importPairs(slow.id, app.demoPairs(2));
+    await app.importPairs(quick.id, app.demoPairs(2));
+    const { socket: a } = await warmedRater(slow);
+    const { socket: b } = await warmedRater(quick);
+    const held = await next(a, slow.id);
+    const other = await next(b, quick.id);
+    let waiting: Promise<unknown> | undefined;
+    // Another transaction holds the slow task's pairs, as a long update of its targets would.
+    const quickAck = await app.db.transaction().execute(async (tx) => {
+      await sql`SELECT id FROM pairs WHERE task_id = ${slow.id} FOR UPDATE`.execute(tx);
+      waiting = emitAck(a, 'judgment:submit', { assignmentId: held.id, key: randomUUID(), choice: 1 });
+      await sleep(300); // the slow task's judgment reaches its pair and waits there
+      return Promise.race([
+        emitAck(b, 'judgment:submit', { assignmentId: other.id, key: randomUUID(), choice: 1 }),
+        sleep(3_000).then(() => 'held up'),
+      ]);
+    });
+    expect(quickAck).toMatchObject({ ok: true });
+    expect(await waiting).toMatchObject({ ok: true });
   });
 });

@@ -96,12 +96,13 @@ export class AssignmentService {
   /** Non-gold leases this node handed out and has not yet seen judged or skipped. */
   private readonly handedOut = new BoundedMap<string, HandedOutLease>(REMEMBERED_LEASES);
   /**
-   * Unlocked judgments go to the database one statement at a time, each with the ones that arrived while the one
-   * before ran: under load one statement and one commit record many (AssignmentRepository.recordJudgments).
+   * Unlocked judgments go to the database one statement at a time per task, each with the ones that arrived while the
+   * one before ran: under load one statement and one commit record many (AssignmentRepository.recordJudgments). Per
+   * task, so that a statement waiting on one task's rows (a long update of its targets, say) holds up only the
+   * judgments that would have waited on them anyway.
    */
-  private readonly recording = new Batcher<JudgmentToRecord, Recorded | undefined>(
-    (judgments) => this.assignments.recordJudgments(this.assignments.db, judgments),
-    RECORD_BATCH,
+  private readonly recording = new BoundedMap<string, Batcher<JudgmentToRecord, Recorded | undefined>>(
+    REMEMBERED_TASKS,
   );
 
   constructor(
@@ -267,7 +268,19 @@ export class AssignmentService {
     return this.recordUnlocked(lease, judgment, task.version);
   }
 
-  /** Through the guarded batch statement (see `recording`); undefined when it wrote nothing. */
+  private recorderOf(taskId: string): Batcher<JudgmentToRecord, Recorded | undefined> {
+    let recorder = this.recording.get(taskId);
+    if (!recorder) {
+      recorder = new Batcher(
+        (judgments) => this.assignments.recordJudgments(this.assignments.db, judgments),
+        RECORD_BATCH,
+      );
+      this.recording.set(taskId, recorder);
+    }
+    return recorder;
+  }
+
+  /** Through the task's guarded batch statement (see `recording`); undefined when it wrote nothing. */
   private async recordUnlocked(
     lease: LockedLease,
     judgment: ReturnType<typeof checkJudgment>,
@@ -275,7 +288,7 @@ export class AssignmentService {
   ): Promise<SubmitResult | undefined> {
     let recorded;
     try {
-      recorded = await this.recording.add({
+      recorded = await this.recorderOf(lease.task_id).add({
         lease,
         ...judgment,
         ...(taskVersion === undefined ? {} : { taskVersion }),
