@@ -14,9 +14,13 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-async function raterSocket(options: Parameters<TestApp['createUser']>[0] = {}): Promise<TestSocket> {
+async function signedInRater(options: Parameters<TestApp['createUser']>[0] = {}) {
   const rater = await app.createUser(options);
-  return app.socket({ cookie: await app.login(rater.email, rater.password) });
+  return { rater, socket: await app.socket({ cookie: await app.login(rater.email, rater.password) }) };
+}
+
+async function raterSocket(options: Parameters<TestApp['createUser']>[0] = {}): Promise<TestSocket> {
+  return (await signedInRater(options)).socket;
 }
 
 async function next(socket: TestSocket, taskId: string): Promise<Assignment> {
@@ -326,8 +330,7 @@ describe('progress counters', () => {
 
 /** A rater who has judged one pair of the task: the node now remembers them and the task. */
 async function warmedRater(task: { id: string }, options: Parameters<TestApp['createUser']>[0] = {}) {
-  const rater = await app.createUser(options);
-  const socket = await app.socket({ cookie: await app.login(rater.email, rater.password) });
+  const { rater, socket } = await signedInRater(options);
   await submit(socket, await next(socket, task.id), 1);
   return { rater, socket };
 }

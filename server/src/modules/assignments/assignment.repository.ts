@@ -96,6 +96,13 @@ export interface LockedLease {
   rationale: Json | null;
 }
 
+/** A judgment recordJudgments wrote, with its pair's judgment count and target after the statement. */
+export interface RecordedJudgment {
+  judgmentId: string;
+  judgmentCount: number;
+  target: number;
+}
+
 /** A judgment for recordJudgments: the lease it answers and the checked values. */
 export interface JudgmentToRecord {
   lease: LockedLease;
@@ -342,7 +349,7 @@ export class AssignmentRepository {
   async recordJudgments(
     db: Tx | Database,
     judgments: JudgmentToRecord[],
-  ): Promise<Array<{ judgmentId: string; judgmentCount: number; target: number } | undefined>> {
+  ): Promise<Array<RecordedJudgment | undefined>> {
     const input = judgments.map((j, n) => ({
       n,
       assignment_id: j.lease.id,
@@ -396,19 +403,15 @@ export class AssignmentRepository {
         FROM per_pair pp WHERE p.id = pp.pair_id
         RETURNING p.id, p.task_id, p.judgment_count, p.target, pp.judged, pp.counted
       ), counted AS (
-        INSERT INTO task_counters (task_id, shard, judgments, complete_pairs)
-        SELECT task_id, ${counterShard(sql`id`)}, sum(judged),
-          count(*) FILTER (WHERE judgment_count >= target AND judgment_count - judged < target)
-        FROM pair WHERE counted GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (task_id, shard) DO UPDATE
-          SET judgments = task_counters.judgments + excluded.judgments, complete_pairs = task_counters.complete_pairs + excluded.complete_pairs
+        ${addToCountersFrom(sql`
+          SELECT task_id, ${counterShard(sql`id`)}, sum(judged),
+            count(*) FILTER (WHERE judgment_count >= target AND judgment_count - judged < target)
+          FROM pair WHERE counted GROUP BY 1, 2 ORDER BY 1, 2`)}
       )
       SELECT w.n, judgment.id, pair.judgment_count, pair.target
       FROM judgment JOIN written w ON w.assignment_id = judgment.assignment_id JOIN pair ON pair.id = w.pair_id`,
     ).execute(db);
-    const recorded: Array<{ judgmentId: string; judgmentCount: number; target: number } | undefined> = judgments.map(
-      () => undefined,
-    );
+    const recorded: Array<RecordedJudgment | undefined> = judgments.map(() => undefined);
     for (const row of result.rows)
       recorded[row.n] = { judgmentId: row.id, judgmentCount: row.judgment_count, target: row.target };
     return recorded;
@@ -520,8 +523,15 @@ export function addToCounters(
   complete: RawBuilder<unknown>,
   from: RawBuilder<unknown>,
 ) {
+  return addToCountersFrom(
+    sql`SELECT ${taskId}::uuid, ${counterShard(sql`${pairId}::uuid`)}, ${judgments}, ${complete} ${from}`,
+  );
+}
+
+/** Adds the rows of `select` (task_id, shard, judgments, complete pairs; one per shard) to the task counters. */
+function addToCountersFrom(select: RawBuilder<unknown>) {
   return sql`INSERT INTO task_counters (task_id, shard, judgments, complete_pairs)
-    SELECT ${taskId}::uuid, ${counterShard(sql`${pairId}::uuid`)}, ${judgments}, ${complete} ${from}
+    ${select}
     ON CONFLICT (task_id, shard) DO UPDATE
       SET judgments = task_counters.judgments + excluded.judgments, complete_pairs = task_counters.complete_pairs + excluded.complete_pairs`;
 }

@@ -29,11 +29,15 @@ import {
   type LockedLease,
   type QuotaFilter,
   type RaterProfile,
+  type RecordedJudgment,
   type RowVersion,
   type UnchangedRows,
 } from './assignment.repository.js';
 
-const UNIQUE_VIOLATION = '23505';
+/** PostgreSQL refused a row under a unique constraint: the race each caller knows how to lose. */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
 
 /** Bounds of what a node remembers to save a read (see AssignmentService); forgetting only costs that read. */
 const REMEMBERED_RATERS = 50_000;
@@ -101,7 +105,7 @@ export class AssignmentService {
    * task, so that a statement waiting on one task's rows (a long update of its targets, say) holds up only the
    * judgments that would have waited on them anyway.
    */
-  private readonly recording = new BoundedMap<string, Batcher<JudgmentToRecord, Recorded | undefined>>(
+  private readonly recording = new BoundedMap<string, Batcher<JudgmentToRecord, RecordedJudgment | undefined>>(
     REMEMBERED_TASKS,
   );
 
@@ -164,7 +168,7 @@ export class AssignmentService {
         if (assignment) return { assignment };
       } catch (err) {
         // Another request of this rater's leased at the same moment: the reading way below finds that lease.
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        if (!isUniqueViolation(err)) throw err;
       }
     }
     const context = await this.assignments.nextContext(raterId, taskId);
@@ -181,7 +185,7 @@ export class AssignmentService {
     try {
       assignment = await this.lease(rater, task);
     } catch (err) {
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION || retried) throw err;
+      if (!isUniqueViolation(err) || retried) throw err;
       // The rater already has a lease row in this task: another request of theirs won a race (resume its lease), or
       // their lease ran out and no node's sweep has reclaimed it yet (reclaim it now, then lease afresh).
       await this.reclaimExpiredLeases();
@@ -268,7 +272,7 @@ export class AssignmentService {
     return this.recordUnlocked(lease, judgment, task.version);
   }
 
-  private recorderOf(taskId: string): Batcher<JudgmentToRecord, Recorded | undefined> {
+  private recorderOf(taskId: string): Batcher<JudgmentToRecord, RecordedJudgment | undefined> {
     let recorder = this.recording.get(taskId);
     if (!recorder) {
       recorder = new Batcher(
@@ -295,7 +299,7 @@ export class AssignmentService {
       });
     } catch (err) {
       // The key was used at the same moment for another assignment: the locked path says which judgment it made.
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      if (!isUniqueViolation(err)) throw err;
       return undefined;
     }
     if (!recorded) return undefined;
@@ -434,8 +438,6 @@ function requireOwnLiveLease(lease: LockedLease | undefined, raterId: string): L
   }
   return lease;
 }
-
-type Recorded = Awaited<ReturnType<AssignmentRepository['recordJudgments']>>[number];
 
 interface SubmitResult {
   judgmentId: string;

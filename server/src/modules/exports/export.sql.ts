@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ExportFilters, ExportFormat } from '@anchor/shared';
+import { chainHeadQuery } from './judgment-chain.repository.js';
 
 /**
  * The SQL behind every export, built as text with literals only.
@@ -652,8 +653,5 @@ export function coincidenceStatement(plan: ExportPlan, sign: boolean): Sql {
 
 /** The task's chain head in the export's snapshot. */
 export function chainHeadStatement(plan: ExportPlan): Sql {
-  return sql`
-    SELECT chain_index, chain_hash FROM judgment_chain
-    WHERE task_id = ${uuidLiteral(plan.taskId)}
-    ORDER BY chain_index DESC LIMIT 1`;
+  return chainHeadQuery(uuidLiteral(plan.taskId));
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.js';
 import {
@@ -121,11 +121,16 @@ export class JudgmentChainRepository {
   }
 }
 
-async function headOf(db: Database, taskId: string): Promise<ChainHead> {
-  const { rows } = await sql<{ chain_index: number; chain_hash: string }>`
+/** The last link of a task's chain (no row before the first seal); `taskId` as a parameter or a literal. */
+export function chainHeadQuery(taskId: RawBuilder<unknown>) {
+  return sql<{ chain_index: number; chain_hash: string }>`
     SELECT chain_index, chain_hash FROM judgment_chain
     WHERE task_id = ${taskId}
-    ORDER BY chain_index DESC LIMIT 1`.execute(db);
+    ORDER BY chain_index DESC LIMIT 1`;
+}
+
+async function headOf(db: Database, taskId: string): Promise<ChainHead> {
+  const { rows } = await chainHeadQuery(sql`${taskId}`).execute(db);
   const last = rows[0];
   return last
     ? { head: last.chain_hash, judgments: last.chain_index + 1 }
