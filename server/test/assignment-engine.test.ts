@@ -431,3 +431,28 @@ describe('judgments in batches', () => {
     expect(await waiting).toMatchObject({ ok: true });
   });
 });
+
+describe('leases in batches', () => {
+  it('raters of one task who ask together share a lease statement, each on a pair of their own within its target', async () => {
+    const task = await app.createTask({ status: 'active', judgmentsPerPair: 2 });
+    await app.importPairs(task.id, app.demoPairs(30));
+    const raters = await Promise.all(Array.from({ length: 24 }, () => warmedRater(task)));
+    const leases = await Promise.all(raters.map(({ socket }) => next(socket, task.id)));
+    expect(new Set(leases.map((l) => l.id)).size).toBe(24);
+    const rows = await sql<{ xmin: string; rater_id: string; pair_id: string; met_before: boolean }>`
+      SELECT a.xmin::text AS xmin, a.rater_id, a.pair_id,
+        EXISTS (SELECT 1 FROM assignments b WHERE b.rater_id = a.rater_id AND b.pair_id = a.pair_id AND b.id <> a.id) AS met_before
+      FROM assignments a WHERE a.task_id = ${task.id} AND a.status = 'leased'`.execute(app.db);
+    expect(rows.rows).toHaveLength(24);
+    expect(rows.rows.some((r) => r.met_before)).toBe(false);
+    // Rows one transaction inserts share its id (xmin): fewer transactions than leases means leases were batched.
+    expect(new Set(rows.rows.map((r) => r.xmin)).size).toBeLessThan(24);
+    const over = await sql<{ id: string }>`
+      SELECT id FROM pairs WHERE task_id = ${task.id} AND judgment_count + lease_count > target`.execute(app.db);
+    expect(over.rows).toHaveLength(0);
+    const slots = await sql<{ leased: number; counted: number }>`
+      SELECT (SELECT count(*)::int FROM assignments WHERE task_id = ${task.id} AND status = 'leased') AS leased,
+        (SELECT sum(lease_count)::int FROM pairs WHERE task_id = ${task.id}) AS counted`.execute(app.db);
+    expect(slots.rows[0]!.counted).toBe(slots.rows[0]!.leased);
+  });
+});

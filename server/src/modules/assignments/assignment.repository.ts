@@ -43,6 +43,12 @@ export interface UnchangedRows {
   task: RowVersion;
 }
 
+/** One rater's lease in a batch (see leasePairs). */
+export interface LeaseRequest {
+  raterId: string;
+  unchanged: UnchangedRows;
+}
+
 export interface NextContext {
   rater: RaterProfile;
   raterVersion: RowVersion;
@@ -269,26 +275,24 @@ export class AssignmentRepository {
     const { taskId, raterId, quota, unchanged } = args;
     const candidates = args.gold
       ? sql`p.gold IS NOT NULL ORDER BY p.rand`
-      : sql`p.gold IS NULL AND p.judgment_count + p.lease_count < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}
-          ORDER BY ${args.order === 'random' ? sql`p.rand` : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`}`;
+      : sql`${openSlot(quota)} ORDER BY ${policyOrder(args.order)}`;
     const group = args.gold ? null : (quota?.group ?? null);
+    const mayLease = unchanged
+      ? sql`AND ${unchangedRows(taskId, sql`${raterId}`, sql`${unchanged.rater}`, sql`${unchanged.task}`)}`
+      : sql``;
     const result = await prepared(
       sql<LeaseWithPair>`
-      WITH ${unchanged ? sql`unchanged AS (${unchangedRows(taskId, raterId, unchanged)}),` : sql``} picked AS (
+      WITH picked AS (
         SELECT p.id, p.prompt, p.response_a, p.response_b, p.tags ->> 'language' AS language FROM pairs p
-        WHERE p.task_id = ${taskId} AND ${notMetBy(raterId)} ${unchanged ? sql`AND EXISTS (SELECT 1 FROM unchanged)` : sql``}
+        WHERE p.task_id = ${taskId} AND ${notMetBy(sql`${raterId}`)} ${mayLease}
           AND ${candidates}
         LIMIT 1
         FOR UPDATE OF p SKIP LOCKED
-      ), sides AS (
-        SELECT count(*) FILTER (WHERE a.shown_a_first) AS a_left, count(*) FILTER (WHERE NOT a.shown_a_first) AS a_right
-        FROM assignments a WHERE a.pair_id = (SELECT id FROM picked) AND a.status <> 'expired'
-      ), lease AS (
+      ), sides AS (${sidesOf(sql`SELECT id FROM picked`)}), lease AS (
         INSERT INTO assignments (task_id, pair_id, rater_id, shown_a_first, is_gold, quota_group, expires_at)
-        SELECT ${taskId}::uuid, picked.id, ${raterId}::uuid,
-          CASE WHEN sides.a_left < sides.a_right THEN true WHEN sides.a_left > sides.a_right THEN false ELSE random() < 0.5 END,
+        SELECT ${taskId}::uuid, picked.id, ${raterId}::uuid, ${balancedSide(sql`sides`)},
           ${args.gold}::boolean, ${group}::text, now() + make_interval(secs => ${args.leaseSeconds}::float8)
-        FROM picked, sides
+        FROM picked LEFT JOIN sides ON sides.pair_id = picked.id
         RETURNING id, pair_id, shown_a_first, expires_at
       ), slot AS (
         UPDATE pairs SET lease_count = lease_count + 1 ${group !== null ? sql`, group_counts = ${groupCountDelta(group, 1)}` : sql``}
@@ -299,6 +303,69 @@ export class AssignmentRepository {
       FROM lease JOIN picked ON picked.id = lease.pair_id`,
     ).execute(this.db);
     return result.rows[0];
+  }
+
+  /**
+   * leasePair with `unchanged` for several raters of one task at once (work pairs of a task without quotas), in one
+   * statement and one commit: what a busy node does with the `assignment:next` requests that arrive together.
+   *
+   * Each rater whose rows are still as read and who may lease (as in leasePair) gets a different pair, and the pairs
+   * are picked among those that no rater of the statement has met: one statement cannot skip its own locks, so giving
+   * each rater a pair of their own, each with a free slot, is what keeps every pair within its target and every rater
+   * off a pair they met. A rater that gets nothing here (a changed row, the same rater twice, fewer open pairs than
+   * raters) gets undefined and goes the single way, which decides.
+   */
+  async leasePairs(args: {
+    taskId: string;
+    order: AssignmentOrder;
+    leaseSeconds: number;
+    raters: LeaseRequest[];
+  }): Promise<Array<LeaseWithPair | undefined>> {
+    const { taskId } = args;
+    const input = args.raters.map((r, n) => ({
+      n,
+      rater_id: r.raterId,
+      rater_version: r.unchanged.rater,
+      task_version: r.unchanged.task,
+    }));
+    const result = await prepared(
+      sql<LeaseWithPair & { n: number }>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+          AS i(n int, rater_id uuid, rater_version text, task_version text)
+      ), ready AS (
+        SELECT i.n, i.rater_id, row_number() OVER (ORDER BY i.n) AS k
+        FROM (SELECT DISTINCT ON (rater_id) * FROM input ORDER BY rater_id, n) i
+        WHERE ${unchangedRows(taskId, sql`i.rater_id`, sql`i.rater_version`, sql`i.task_version`)}
+      ), picked AS (
+        SELECT p.id, p.prompt, p.response_a, p.response_b, p.tags ->> 'language' AS language FROM pairs p
+        WHERE p.task_id = ${taskId} AND ${notMetBy(sql`ANY (ARRAY(SELECT rater_id FROM ready))`)}
+          AND ${openSlot(null)}
+        ORDER BY ${policyOrder(args.order)}
+        LIMIT (SELECT count(*) FROM ready)
+        FOR UPDATE OF p SKIP LOCKED
+      ), matched AS (
+        SELECT ready.n, ready.rater_id, picked.*
+        FROM (SELECT picked.*, row_number() OVER () AS k FROM picked) picked JOIN ready USING (k)
+      ), sides AS (${sidesOf(sql`SELECT id FROM matched`)}), lease AS (
+        INSERT INTO assignments (task_id, pair_id, rater_id, shown_a_first, is_gold, quota_group, expires_at)
+        SELECT ${taskId}::uuid, matched.id, matched.rater_id, ${balancedSide(sql`sides`)},
+          false, NULL, now() + make_interval(secs => ${args.leaseSeconds}::float8)
+        FROM matched LEFT JOIN sides ON sides.pair_id = matched.id
+        -- In rater order: two statements that share raters (one rater's tabs on two nodes) then meet on the same
+        -- unique-index entry first, and one waits for the other instead of both waiting on each other.
+        ORDER BY matched.rater_id
+        RETURNING id, pair_id, shown_a_first, expires_at
+      ), slot AS (
+        UPDATE pairs SET lease_count = lease_count + 1 FROM lease WHERE pairs.id = lease.pair_id
+      )
+      SELECT matched.n, lease.id, lease.pair_id, lease.shown_a_first, lease.expires_at, matched.prompt,
+        matched.response_a, matched.response_b, matched.language
+      FROM lease JOIN matched ON matched.id = lease.pair_id`,
+    ).execute(this.db);
+    const leases: Array<LeaseWithPair | undefined> = args.raters.map(() => undefined);
+    for (const { n, ...lease } of result.rows) leases[n] = lease;
+    return leases;
   }
 
   /**
@@ -500,7 +567,7 @@ export class AssignmentRepository {
         (SELECT count(*) FROM judgments j WHERE j.task_id = t.id AND j.rater_id = ${raterId})::int AS judged_by_me,
         (SELECT count(*) FROM (SELECT 1 FROM pairs p WHERE p.task_id = t.id
            AND p.judgment_count + p.lease_count < p.target AND p.gold IS NULL
-           AND ${notMetBy(raterId)} LIMIT ${AVAILABLE_COUNT_CAP}) open)::int AS available
+           AND ${notMetBy(sql`${raterId}`)} LIMIT ${AVAILABLE_COUNT_CAP}) open)::int AS available
       FROM tasks t WHERE t.id = ANY(${taskIds}::uuid[])`.execute(this.db);
     return new Map(rows.rows.map((r) => [r.task_id, { judgedByMe: r.judged_by_me, available: r.available }]));
   }
@@ -552,14 +619,48 @@ function leaseWithSettings(id: string) {
     WHERE a.id = ${id}`;
 }
 
-/** One row while the rater and the task are as `versions` and may lease in it (see leasePair's `unchanged`). */
-function unchangedRows(taskId: string, raterId: string, versions: UnchangedRows) {
-  return sql`
+/**
+ * The rater and the task rows are still the versions the caller decided on, the task is active, and the rater is
+ * active, not paused in it and holds no lease in it (see leasePair's `unchanged`).
+ */
+function unchangedRows(
+  taskId: string,
+  raterId: RawBuilder<unknown>,
+  raterVersion: RawBuilder<unknown>,
+  taskVersion: RawBuilder<unknown>,
+) {
+  return sql`EXISTS (
     SELECT 1 FROM tasks t, users u
-    WHERE t.id = ${taskId} AND t.xmin = ${versions.task}::xid AND t.status = 'active'
-      AND u.id = ${raterId} AND u.xmin = ${versions.rater}::xid AND u.status = 'active'
+    WHERE t.id = ${taskId} AND t.xmin = ${taskVersion}::xid AND t.status = 'active'
+      AND u.id = ${raterId} AND u.xmin = ${raterVersion}::xid AND u.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused')
-      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = ${taskId} AND a.rater_id = ${raterId} AND a.status = 'leased')`;
+      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = ${taskId} AND a.rater_id = ${raterId} AND a.status = 'leased'))`;
+}
+
+/** A work pair with a free slot (judgments + live leases < target) that the quota, if any, lets the rater take. */
+function openSlot(quota: QuotaFilter | null) {
+  return sql`p.gold IS NULL AND p.judgment_count + p.lease_count < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}`;
+}
+
+/** The task's order over open pairs, as the partial indexes hold them (see the assignment_engine migration). */
+function policyOrder(order: AssignmentOrder) {
+  return order === 'random'
+    ? sql`p.rand`
+    : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`;
+}
+
+/** How often each of the given pairs has shown A on the left and on the right, over its leases that did not expire. */
+function sidesOf(pairIds: RawBuilder<unknown>) {
+  return sql`
+    SELECT a.pair_id, count(*) FILTER (WHERE a.shown_a_first) AS a_left, count(*) FILTER (WHERE NOT a.shown_a_first) AS a_right
+    FROM assignments a WHERE a.pair_id IN (${pairIds}) AND a.status <> 'expired' GROUP BY a.pair_id`;
+}
+
+/** A on the side it has been shown less (`sides`, null for a pair never shown), a coin deciding a tie. */
+function balancedSide(sides: RawBuilder<unknown>) {
+  const left = sql`coalesce(${sides}.a_left, 0)`;
+  const right = sql`coalesce(${sides}.a_right, 0)`;
+  return sql`CASE WHEN ${left} < ${right} THEN true WHEN ${left} > ${right} THEN false ELSE random() < 0.5 END`;
 }
 
 /**
@@ -567,8 +668,8 @@ function unchangedRows(taskId: string, raterId: string, versions: UnchangedRows)
  * keeps PostgreSQL from turning it into an anti-join that re-reads all of the rater's assignments for every candidate
  * (measured: 45,000 rows filtered for one lease when a fresh import's statistics made that plan look cheap).
  */
-function notMetBy(raterId: string) {
-  return sql`NOT EXISTS (SELECT 1 FROM assignments a WHERE a.rater_id = ${raterId} AND a.pair_id = p.id OFFSET 0)`;
+function notMetBy(raters: RawBuilder<unknown>) {
+  return sql`NOT EXISTS (SELECT 1 FROM assignments a WHERE a.rater_id = ${raters} AND a.pair_id = p.id OFFSET 0)`;
 }
 
 /** `group_counts` with one group's count moved by delta (never below zero). */

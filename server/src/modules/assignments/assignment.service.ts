@@ -25,6 +25,7 @@ import {
   type AssignmentOrder,
   type AssignmentRepository,
   type JudgmentToRecord,
+  type LeaseRequest,
   type LeaseWithPair,
   type LockedLease,
   type QuotaFilter,
@@ -45,6 +46,8 @@ const REMEMBERED_TASKS = 1_000;
 const REMEMBERED_LEASES = 50_000;
 /** Judgments per statement at most (see AssignmentService.recording). */
 const RECORD_BATCH = 64;
+/** Leases per batched lease statement (see `leasing`). */
+const LEASE_BATCH = 32;
 
 interface Versioned<T> {
   row: T;
@@ -108,6 +111,13 @@ export class AssignmentService {
   private readonly recording = new BoundedMap<string, Batcher<JudgmentToRecord, RecordedJudgment | undefined>>(
     REMEMBERED_TASKS,
   );
+
+  /**
+   * Leases a node makes with remembered rows (`unchanged`) in a task without quotas go to the database the same way:
+   * one statement at a time per task, order and lease length, with the raters who asked meanwhile
+   * (AssignmentRepository.leasePairs).
+   */
+  private readonly leasing = new BoundedMap<string, Batcher<LeaseRequest, LeaseWithPair | undefined>>(REMEMBERED_TASKS);
 
   constructor(
     private readonly assignments: AssignmentRepository,
@@ -210,7 +220,11 @@ export class AssignmentService {
     const quotaFilter: QuotaFilter | null = quota && { group, groups: quota.groups };
     const serveGold = task.gold_rate > 0 && Math.random() < task.gold_rate;
     const gold = serveGold ? await this.assignments.leasePair({ ...lease, quota: null, gold: true }) : undefined;
-    const leased = gold ?? (await this.assignments.leasePair({ ...lease, quota: quotaFilter, gold: false }));
+    const leased =
+      gold ??
+      (unchanged && !quotaFilter
+        ? await this.leaserOf(task).add({ raterId: rater.id, unchanged })
+        : await this.assignments.leasePair({ ...lease, quota: quotaFilter, gold: false }));
     if (!leased) return undefined;
     if (!gold) {
       this.handedOut.set(leased.id, {
@@ -270,6 +284,20 @@ export class AssignmentService {
       throw err;
     }
     return this.recordUnlocked(lease, judgment, task.version);
+  }
+
+  private leaserOf(task: TaskRow): Batcher<LeaseRequest, LeaseWithPair | undefined> {
+    const order = task.assignment_order as AssignmentOrder;
+    const key = `${task.id} ${order} ${task.lease_seconds}`;
+    let leaser = this.leasing.get(key);
+    if (!leaser) {
+      leaser = new Batcher(
+        (raters) => this.assignments.leasePairs({ taskId: task.id, order, leaseSeconds: task.lease_seconds, raters }),
+        LEASE_BATCH,
+      );
+      this.leasing.set(key, leaser);
+    }
+    return leaser;
   }
 
   private recorderOf(taskId: string): Batcher<JudgmentToRecord, RecordedJudgment | undefined> {
