@@ -3,6 +3,7 @@ import type { RawBuilder } from 'kysely';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Database } from '../../db/database.js';
+import { coalesced } from '../../lib/coalesce.js';
 import type { CoincidenceEntry } from '../../quality/krippendorff.js';
 import {
   chainHeadStatement,
@@ -88,7 +89,7 @@ export class ExportRepository {
       stream.on('close', () => {
         if (!copied) release(new Error('The export stream was closed before the COPY finished.'));
       });
-      return stream;
+      return coalesced(stream);
     } catch (err) {
       release(asError(err));
       throw err;
@@ -127,7 +128,7 @@ export class ExportRepository {
           stream.on('error', () => {
             // Reported to whoever consumes the stream; this listener only keeps a late report from being uncaught.
           });
-          return stream;
+          return coalesced(stream);
         },
       });
       await client.query('COMMIT');
