@@ -621,7 +621,9 @@ function leaseWithSettings(id: string) {
 
 /**
  * The rater and the task rows are still the versions the caller decided on, the task is active, and the rater is
- * active, not paused in it and holds no lease in it (see leasePair's `unchanged`).
+ * active, not paused in it and holds no lease in it (see leasePair's `unchanged`). OFFSET 0 keeps it a lookup per
+ * rater: turned into joins over a batch's raters (leasePairs), PostgreSQL scanned every live lease of the task for
+ * each rater (10,000 live leases at 10,000 raters: 70 ms a statement).
  */
 function unchangedRows(
   taskId: string,
@@ -634,7 +636,8 @@ function unchangedRows(
     WHERE t.id = ${taskId} AND t.xmin = ${taskVersion}::xid AND t.status = 'active'
       AND u.id = ${raterId} AND u.xmin = ${raterVersion}::xid AND u.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM task_raters tr WHERE tr.task_id = ${taskId} AND tr.rater_id = ${raterId} AND tr.status = 'paused')
-      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = ${taskId} AND a.rater_id = ${raterId} AND a.status = 'leased'))`;
+      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = ${taskId} AND a.rater_id = ${raterId} AND a.status = 'leased')
+    OFFSET 0)`;
 }
 
 /** A work pair with a free slot (judgments + live leases < target) that the quota, if any, lets the rater take. */
