@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assignment, ExportManifest, PairInput, Task } from '@anchor/shared';
 import { emitAck, startTestApp, type TestApp, type TestSocket, type TestUser } from './harness.js';
+import { isoUtc } from '../src/modules/exports/export.sql.js';
 
 let app: TestApp;
 let token: string;
@@ -580,5 +581,31 @@ describe('streaming a large export', () => {
     const after = await exportOf('annotations', bulkTask.id);
     expect(after.status).toBe(200);
     expect(after.text.split('\n')).toHaveLength(bulk + 1);
+  });
+});
+
+describe('instants in exports', () => {
+  it('are written as toISOString writes them: UTC, milliseconds truncated, trailing zeros kept', async () => {
+    const cases: Array<[string, string]> = [
+      ['2026-01-01 00:00:00+00', '2026-01-01T00:00:00.000Z'],
+      ['2026-12-06 13:29:26.12+00', '2026-12-06T13:29:26.120Z'],
+      ['2026-12-06 13:29:26.1+00', '2026-12-06T13:29:26.100Z'],
+      ['2026-12-06 13:29:26.120999+00', '2026-12-06T13:29:26.120Z'],
+      ['2026-12-06 23:59:59.999999-05', '2026-12-07T04:59:59.999Z'],
+      ['0999-03-01 10:00:00.5+00', '0999-03-01T10:00:00.500Z'],
+    ];
+    const written = await app.db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL datestyle = 'ISO, YMD'`.execute(tx); // as the export's transaction sets it
+      const out: string[] = [];
+      for (const [instant] of cases) {
+        const { rows } = await sql<{ iso: string }>`SELECT ${isoUtc(sql`${instant}::timestamptz`)} AS iso`.execute(tx);
+        out.push(rows[0]!.iso);
+      }
+      return out;
+    });
+    expect(written).toEqual(cases.map(([, iso]) => iso));
+    expect(cases.slice(0, 3).map(([, iso]) => new Date(iso).toISOString())).toEqual(
+      cases.slice(0, 3).map(([, iso]) => iso),
+    );
   });
 });

@@ -6,7 +6,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
  * the HTTP socket, which cost more CPU than the bytes themselves (on the server and on the client reading them).
  * Destroying the returned stream destroys the source, as an error in the source errors the returned stream.
  */
-export function coalesced(source: Readable, size = 256 * 1024): Readable {
+export function coalesced(source: Readable, size = 64 * 1024): Readable {
   let held: Buffer[] = [];
   let heldBytes = 0;
   const take = (): Buffer => {

@@ -1,12 +1,14 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { RawBuilder } from 'kysely';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Database } from '../../db/database.js';
 import { coalesced } from '../../lib/coalesce.js';
 import type { CoincidenceEntry } from '../../quality/krippendorff.js';
+import { binaryCopyToLines } from './copy-binary.js';
 import {
   chainHeadStatement,
+  copiesBinary,
   coincidenceStatement,
   copyStatement,
   statsStatement,
@@ -28,6 +30,12 @@ export interface ExportSnapshot {
   copy(): Readable;
 }
 
+/** The COPY's output as served: CSV as PostgreSQL writes it, the rest as lines (copy-binary.ts); in large chunks. */
+function served(format: ExportPlan['format'], copy: Readable): Readable {
+  // Errors reach the consumer through the last stream; the callback only keeps pipeline from reporting them twice.
+  return copiesBinary(format) ? pipeline(copy, binaryCopyToLines(), () => {}) : coalesced(copy);
+}
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -36,10 +44,10 @@ function asError(err: unknown): Error {
  * Planner settings for an export's own transaction (SET LOCAL: they end with it, never reaching the pool's other
  * users). An export sorts and hashes a whole task: with the default 4 MB of work_mem its hash joins and sort spill to
  * disk in batches (the annotations of 1,000,000 judgments: 7.3 s of CPU against 6.3 s with 64 MB, on PostgreSQL 15).
- * No parallel workers: the rows are built by the one backend after the sort anyway, and workers would take the cores
- * that the server (which streams, counts and digests the rows) and the raters' requests need.
+ * DateStyle ISO is what export.sql.ts's instants are written from. Parallel workers stay as the server allows them: they scan, join and sort before the first row goes out, while the
+ * server has nothing to stream yet (the first byte of a million annotations after 3.2 s instead of 4.3 s).
  */
-const EXPORT_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0";
+const EXPORT_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL datestyle = 'ISO, YMD'";
 
 export class ExportRepository {
   constructor(
@@ -89,7 +97,7 @@ export class ExportRepository {
       stream.on('close', () => {
         if (!copied) release(new Error('The export stream was closed before the COPY finished.'));
       });
-      return coalesced(stream);
+      return served(plan.format, stream);
     } catch (err) {
       release(asError(err));
       throw err;
@@ -128,7 +136,7 @@ export class ExportRepository {
           stream.on('error', () => {
             // Reported to whoever consumes the stream; this listener only keeps a late report from being uncaught.
           });
-          return coalesced(stream);
+          return served(plan.format, stream);
         },
       });
       await client.query('COMMIT');
