@@ -24,6 +24,7 @@ export function binaryCopyToLines(chunkSize = 64 * 1024): Transform {
   let lines = Buffer.allocUnsafe(chunkSize);
   let written = 0;
   const transform = new Transform({
+    readableHighWaterMark: 4 * chunkSize,
     transform(chunk: Buffer, _encoding, callback) {
       const input = pending ? Buffer.concat([pending, chunk]) : chunk;
       pending = undefined;
