@@ -107,7 +107,9 @@ async function run(plan: RunPlan): Promise<WorkerResult> {
     if (inWindow(t2)) result.submit.push(t3 - t2);
     if (inWindow(t3)) {
       result.judgments++;
-      result.total.push(t1 - t0 + (t3 - t2));
+      // Only judgments wholly inside the window: at human pace a judgment ending early in it was leased up to a think
+      // time before, in the warm-up, when every rater's first lease goes the reading way at once.
+      if (inWindow(t0)) result.total.push(t1 - t0 + (t3 - t2));
     }
     return true;
   };

@@ -288,11 +288,11 @@ export class AssignmentRepository {
           AND ${candidates}
         LIMIT 1
         FOR UPDATE OF p SKIP LOCKED
-      ), sides AS (${sidesOf(sql`SELECT id FROM picked`)}), lease AS (
+      ), lease AS (
         INSERT INTO assignments (task_id, pair_id, rater_id, shown_a_first, is_gold, quota_group, expires_at)
-        SELECT ${taskId}::uuid, picked.id, ${raterId}::uuid, ${balancedSide(sql`sides`)},
+        SELECT ${taskId}::uuid, picked.id, ${raterId}::uuid, ${BALANCED_SIDE},
           ${args.gold}::boolean, ${group}::text, now() + make_interval(secs => ${args.leaseSeconds}::float8)
-        FROM picked LEFT JOIN sides ON sides.pair_id = picked.id
+        FROM picked CROSS JOIN ${sidesOf(sql`picked.id`)}
         RETURNING id, pair_id, shown_a_first, expires_at
       ), slot AS (
         UPDATE pairs SET lease_count = lease_count + 1 ${group !== null ? sql`, group_counts = ${groupCountDelta(group, 1)}` : sql``}
@@ -347,11 +347,11 @@ export class AssignmentRepository {
       ), matched AS (
         SELECT ready.n, ready.rater_id, picked.*
         FROM (SELECT picked.*, row_number() OVER () AS k FROM picked) picked JOIN ready USING (k)
-      ), sides AS (${sidesOf(sql`SELECT id FROM matched`)}), lease AS (
+      ), lease AS (
         INSERT INTO assignments (task_id, pair_id, rater_id, shown_a_first, is_gold, quota_group, expires_at)
-        SELECT ${taskId}::uuid, matched.id, matched.rater_id, ${balancedSide(sql`sides`)},
+        SELECT ${taskId}::uuid, matched.id, matched.rater_id, ${BALANCED_SIDE},
           false, NULL, now() + make_interval(secs => ${args.leaseSeconds}::float8)
-        FROM matched LEFT JOIN sides ON sides.pair_id = matched.id
+        FROM matched CROSS JOIN ${sidesOf(sql`matched.id`)}
         -- In rater order: two statements that share raters (one rater's tabs on two nodes) then meet on the same
         -- unique-index entry first, and one waits for the other instead of both waiting on each other.
         ORDER BY matched.rater_id
@@ -652,19 +652,19 @@ function policyOrder(order: AssignmentOrder) {
     : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`;
 }
 
-/** How often each of the given pairs has shown A on the left and on the right, over its leases that did not expire. */
-function sidesOf(pairIds: RawBuilder<unknown>) {
-  return sql`
-    SELECT a.pair_id, count(*) FILTER (WHERE a.shown_a_first) AS a_left, count(*) FILTER (WHERE NOT a.shown_a_first) AS a_right
-    FROM assignments a WHERE a.pair_id IN (${pairIds}) AND a.status <> 'expired' GROUP BY a.pair_id`;
+/**
+ * `sides`: how often a pair has shown A on the left and on the right, over its leases that did not expire. A lateral
+ * count per pair, so that it reads the pair's own leases through their index (as a join over the statement's pairs,
+ * PostgreSQL scanned every assignment).
+ */
+function sidesOf(pairId: RawBuilder<unknown>) {
+  return sql`LATERAL (
+    SELECT count(*) FILTER (WHERE a.shown_a_first) AS a_left, count(*) FILTER (WHERE NOT a.shown_a_first) AS a_right
+    FROM assignments a WHERE a.pair_id = ${pairId} AND a.status <> 'expired') sides`;
 }
 
-/** A on the side it has been shown less (`sides`, null for a pair never shown), a coin deciding a tie. */
-function balancedSide(sides: RawBuilder<unknown>) {
-  const left = sql`coalesce(${sides}.a_left, 0)`;
-  const right = sql`coalesce(${sides}.a_right, 0)`;
-  return sql`CASE WHEN ${left} < ${right} THEN true WHEN ${left} > ${right} THEN false ELSE random() < 0.5 END`;
-}
+/** A on the side it has been shown less (see sidesOf), a coin deciding a tie. */
+const BALANCED_SIDE = sql`CASE WHEN sides.a_left < sides.a_right THEN true WHEN sides.a_left > sides.a_right THEN false ELSE random() < 0.5 END`;
 
 /**
  * "The rater has never met pair p", as a probe of the (rater_id, pair_id) unique index for each candidate. OFFSET 0
