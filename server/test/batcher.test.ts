@@ -46,4 +46,12 @@ describe('BoundedMap', () => {
     map.delete('a');
     expect([map.get('a'), map.size]).toEqual([undefined, 1]);
   });
+
+  it('makes an entry only when it has none', () => {
+    const map = new BoundedMap<string, number>(2);
+    let made = 0;
+    const make = () => ++made * 10;
+    expect([map.getOrSet('a', make), map.getOrSet('a', make), map.getOrSet('b', make)]).toEqual([10, 10, 20]);
+    expect(made).toBe(2);
+  });
 });

@@ -17,6 +17,15 @@ export class BoundedMap<K, V> {
     return this.entries.get(key);
   }
 
+  /** The entry for `key`, made by `create` (and set as the newest) when there is none. */
+  getOrSet(key: K, create: () => V): V {
+    const known = this.entries.get(key);
+    if (known !== undefined) return known;
+    const made = create();
+    this.set(key, made);
+    return made;
+  }
+
   /** Sets the entry as the newest one, forgetting the oldest while over capacity. */
   set(key: K, value: V): void {
     this.entries.delete(key);

@@ -288,28 +288,21 @@ export class AssignmentService {
 
   private leaserOf(task: TaskRow): Batcher<LeaseRequest, LeaseWithPair | undefined> {
     const order = task.assignment_order as AssignmentOrder;
-    const key = `${task.id} ${order} ${task.lease_seconds}`;
-    let leaser = this.leasing.get(key);
-    if (!leaser) {
-      leaser = new Batcher(
-        (raters) => this.assignments.leasePairs({ taskId: task.id, order, leaseSeconds: task.lease_seconds, raters }),
-        LEASE_BATCH,
-      );
-      this.leasing.set(key, leaser);
-    }
-    return leaser;
+    return this.leasing.getOrSet(
+      `${task.id} ${order} ${task.lease_seconds}`,
+      () =>
+        new Batcher(
+          (raters) => this.assignments.leasePairs({ taskId: task.id, order, leaseSeconds: task.lease_seconds, raters }),
+          LEASE_BATCH,
+        ),
+    );
   }
 
   private recorderOf(taskId: string): Batcher<JudgmentToRecord, RecordedJudgment | undefined> {
-    let recorder = this.recording.get(taskId);
-    if (!recorder) {
-      recorder = new Batcher(
-        (judgments) => this.assignments.recordJudgments(this.assignments.db, judgments),
-        RECORD_BATCH,
-      );
-      this.recording.set(taskId, recorder);
-    }
-    return recorder;
+    return this.recording.getOrSet(
+      taskId,
+      () => new Batcher((judgments) => this.assignments.recordJudgments(this.assignments.db, judgments), RECORD_BATCH),
+    );
   }
 
   /** Through the task's guarded batch statement (see `recording`); undefined when it wrote nothing. */
