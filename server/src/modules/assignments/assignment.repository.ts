@@ -667,7 +667,8 @@ function sidesOf(pairId: RawBuilder<unknown>) {
 const BALANCED_SIDE = sql`CASE WHEN sides.a_left < sides.a_right THEN true WHEN sides.a_left > sides.a_right THEN false ELSE random() < 0.5 END`;
 
 /**
- * "The rater has never met pair p", as a probe of the (rater_id, pair_id) unique index for each candidate. OFFSET 0
+ * "The rater has never met pair p" (`raters` is `= <rater>`'s right side: a rater, or `ANY (…)` of a batch's raters),
+ * as a probe of the (rater_id, pair_id) unique index for each candidate. OFFSET 0
  * keeps PostgreSQL from turning it into an anti-join that re-reads all of the rater's assignments for every candidate
  * (measured: 45,000 rows filtered for one lease when a fresh import's statistics made that plan look cheap).
  */
