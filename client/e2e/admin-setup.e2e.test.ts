@@ -101,8 +101,9 @@ describe('setting up a task in a browser', () => {
     await page.getByRole('button', { name: 'Add person' }).click();
     await page.getByText('Amina Njeri can now sign in.').waitFor();
     const row = page.getByRole('row', { name: /Amina Njeri/ });
-    expect(await row.getByRole('cell', { name: 'KE' }).count()).toBe(1);
-    expect(await row.getByRole('cell', { name: 'sw, en' }).count()).toBe(1);
+    // The notice can show before the list has fetched the new row: wait for the row's cells.
+    await expect.poll(() => row.getByRole('cell', { name: 'KE' }).count()).toBe(1);
+    await expect.poll(() => row.getByRole('cell', { name: 'sw, en' }).count()).toBe(1);
     page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Disable Amina Njeri' }).click();
     await row.getByRole('button', { name: 'Enable Amina Njeri' }).waitFor();
