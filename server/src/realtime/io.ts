@@ -66,6 +66,10 @@ export function createIo(
       );
       if (!caller) return next(new Error('Sign in first: the connection needs a session cookie or an API token.'));
       socket.data = { user: caller.user, authMethod: caller.method };
+      // Nothing reads the handshake's HTTP request after this, but engine.io keeps it for the connection's lifetime:
+      // with ten thousand raters connected that is tens of MB that every major collection marks (socket.io's own
+      // advice for large deployments). `socket.handshake` keeps what a handler may still want (address, headers).
+      (socket.conn as { request: unknown }).request = null;
       next();
     } catch (err) {
       if (err instanceof AppError && err.code === 'rate_limited') return next(new Error(err.message));

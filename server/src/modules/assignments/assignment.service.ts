@@ -209,22 +209,25 @@ export class AssignmentService {
   /** A new lease, or undefined when no pair is open to the rater (or, with `unchanged`, a row has changed). */
   private async lease(rater: RaterProfile, task: TaskRow, unchanged?: UnchangedRows): Promise<Assignment | undefined> {
     const quota = task.quota as Quota | null;
-    const lease = {
+    // Properties first, spread last: `{...base, more}` is slow in Node 20 (see handedOutLease).
+    const single = (quota: QuotaFilter | null, gold: boolean) => ({
       taskId: task.id,
       raterId: rater.id,
       order: task.assignment_order as AssignmentOrder,
       leaseSeconds: task.lease_seconds,
+      quota,
+      gold,
       ...(unchanged ? { unchanged } : {}),
-    };
+    });
     const group = quota && raterGroup(rater, quota);
     const quotaFilter: QuotaFilter | null = quota && { group, groups: quota.groups };
     const serveGold = task.gold_rate > 0 && Math.random() < task.gold_rate;
-    const gold = serveGold ? await this.assignments.leasePair({ ...lease, quota: null, gold: true }) : undefined;
+    const gold = serveGold ? await this.assignments.leasePair(single(null, true)) : undefined;
     const leased =
       gold ??
       (unchanged && !quotaFilter
         ? await this.leaserOf(task).add({ raterId: rater.id, unchanged })
-        : await this.assignments.leasePair({ ...lease, quota: quotaFilter, gold: false }));
+        : await this.assignments.leasePair(single(quotaFilter, false)));
     if (!leased) return undefined;
     if (!gold) {
       this.handedOut.set(leased.id, {
@@ -478,10 +481,20 @@ function replayed(
   return { judgmentId: existing.id, taskId: taskId ?? '', created: false };
 }
 
-/** A handed-out lease as a live one with its task's settings, as lockLease would read it. */
+/**
+ * A handed-out lease as a live one with its task's settings, as lockLease would read it. Field by field, not
+ * `{...handed, …}`: on every submit, and Node 20's V8 builds a spread followed by more properties slowly (16 µs here
+ * against 30 ns) and in old space, which made major collections (and their pauses) several times as frequent.
+ */
 function handedOutLease(handed: HandedOutLease, task: TaskRow): LockedLease {
   return {
-    ...handed,
+    id: handed.id,
+    task_id: handed.task_id,
+    pair_id: handed.pair_id,
+    rater_id: handed.rater_id,
+    shown_a_first: handed.shown_a_first,
+    is_gold: handed.is_gold,
+    quota_group: handed.quota_group,
     status: 'leased',
     live: true,
     task_status: task.status,

@@ -7,6 +7,7 @@ import {
   nextChainHash,
   type ChainedJudgment,
   type ChainVerification,
+  type StoredLink,
 } from './judgment-chain.js';
 
 /**
@@ -150,8 +151,9 @@ export async function verifyChain(
   const verifier = new ChainVerifier(taskId, options.expectHead?.toLowerCase());
   let after = -1;
   for (;;) {
-    const { rows } = await sql<MaybeJudgment & { chain_index: number; chain_hash: string }>`
-      SELECT c.chain_index, c.chain_hash, ${chainedFields}
+    // Named as StoredLink names them, so that a row is pushed as it is (no copy per link).
+    const { rows } = await sql<MaybeJudgment & { chainIndex: number; chainHash: string }>`
+      SELECT c.chain_index AS "chainIndex", c.chain_hash AS "chainHash", ${chainedFields}
       FROM judgment_chain c LEFT JOIN judgments j ON j.id = c.judgment_id
       WHERE c.task_id = ${taskId} AND c.chain_index > ${after}
       ORDER BY c.chain_index LIMIT ${VERIFY_BATCH}`.execute(db);
@@ -159,15 +161,15 @@ export async function verifyChain(
     for (const row of rows) {
       const ok =
         row.id === null
-          ? verifier.removed(row.chain_index)
-          : verifier.push({ ...row, chainIndex: row.chain_index, chainHash: row.chain_hash });
+          ? verifier.removed(row.chainIndex)
+          : verifier.push(row as StoredLink);
       if (!ok) {
         intact = false;
         break;
       }
     }
     if (!intact || rows.length < VERIFY_BATCH) break;
-    after = rows.at(-1)!.chain_index;
+    after = rows.at(-1)!.chainIndex;
   }
   const { rows } = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM judgment_seal_queue WHERE task_id = ${taskId}`.execute(db);
