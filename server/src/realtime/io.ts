@@ -66,9 +66,9 @@ export function createIo(
       );
       if (!caller) return next(new Error('Sign in first: the connection needs a session cookie or an API token.'));
       socket.data = { user: caller.user, authMethod: caller.method };
-      // Nothing reads the handshake's HTTP request after this, but engine.io keeps it for the connection's lifetime:
-      // with ten thousand raters connected that is tens of MB that every major collection marks (socket.io's own
-      // advice for large deployments). `socket.handshake` keeps what a handler may still want (address, headers).
+      // Nothing reads the handshake's HTTP request after this, but engine.io would keep it (and what it holds) for
+      // the connection's lifetime, for every major collection to mark again; socket.io's advice for many connections
+      // is to drop it. `socket.handshake` keeps what a handler may still want (address, headers).
       (socket.conn as { request: unknown }).request = null;
       next();
     } catch (err) {
