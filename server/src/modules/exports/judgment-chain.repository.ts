@@ -7,7 +7,6 @@ import {
   nextChainHash,
   type ChainedJudgment,
   type ChainVerification,
-  type StoredLink,
 } from './judgment-chain.js';
 
 /**
@@ -159,7 +158,7 @@ export async function verifyChain(
       ORDER BY c.chain_index LIMIT ${VERIFY_BATCH}`.execute(db);
     let intact = true;
     for (const row of rows) {
-      const ok = row.id === null ? verifier.removed(row.chainIndex) : verifier.push(row as StoredLink);
+      const ok = row.id === null ? verifier.removed(row.chainIndex) : verifier.push(row);
       if (!ok) {
         intact = false;
         break;
