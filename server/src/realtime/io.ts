@@ -66,9 +66,10 @@ export function createIo(
       );
       if (!caller) return next(new Error('Sign in first: the connection needs a session cookie or an API token.'));
       socket.data = { user: caller.user, authMethod: caller.method };
-      // Nothing reads the handshake's HTTP request after this, but engine.io would keep it (and what it holds) for
-      // the connection's lifetime, for every major collection to mark again; socket.io's advice for many connections
-      // is to drop it. `socket.handshake` keeps what a handler may still want (address, headers).
+      // Nothing reads the handshake's HTTP request after this; socket.io's advice for many connections is to drop
+      // it. `socket.handshake` keeps what a handler may still want (address, headers). Measured: a connection that
+      // came straight over WebSocket keeps its upgrade request anyway, through engine.io 6.6's own upgrade response
+      // object (10,000 of them in a heap snapshot of (c)), so this frees the polling handshake's request only.
       (socket.conn as { request: unknown }).request = null;
       next();
     } catch (err) {

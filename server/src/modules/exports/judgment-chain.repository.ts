@@ -15,8 +15,12 @@ import {
  * lock: one waits a tick.
  */
 const CHAIN_LOCK_NAMESPACE = 20_261_125;
-/** Judgments sealed per transaction: bounds the memory and the lock time of one step. */
-const SEAL_BATCH = 2_000;
+/**
+ * Judgments sealed per transaction: bounds the memory and the lock time of one step. Measured on a backlog of a million
+ * (one run each): 2,000 sealed it in 44 s and left the server at 173 MiB RSS; 1,000 took 50 s and left 157 MiB; 500 took
+ * 62 s and left 160 MiB. Live traffic seals a second's judgments at a time, far below any of these.
+ */
+const SEAL_BATCH = 1_000;
 const VERIFY_BATCH = 5_000;
 
 /**
