@@ -200,7 +200,7 @@ export function createApp({ config, db, pool, logger }: AppDeps): AnchorApp {
       clearInterval(idle);
       clearTimeout(grace);
       await stopSealer();
-      stopNotifier();
+      await stopNotifier(); // before the adapter and the pool close: a progress read may still be under way
       await adapter.close();
     },
   };

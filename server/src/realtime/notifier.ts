@@ -16,12 +16,14 @@ export function startNotifier(
   events: DomainEvents,
   progress: ProgressService,
   logger: Logger,
-): () => void {
+): () => Promise<void> {
   const pending = new Map<string, NodeJS.Timeout>();
   const settling = new Map<string, NodeJS.Timeout>();
   const closing = new Set<NodeJS.Timeout>();
   /** Tasks whose progress is being read, with the pace age the next read asked for meanwhile (if one did). */
   const reading = new Map<string, number | undefined>();
+  /** Progress reads under way: stopping waits for them, so none outlives the pool it reads from. */
+  const reads = new Set<Promise<void>>();
   let stopped = false;
 
   // One read of a task's progress at a time: under load a read outlasts the window, and overlapping reads would
@@ -34,15 +36,19 @@ export function startNotifier(
       return;
     }
     reading.set(taskId, undefined);
-    progress
+    const read = progress
       .progressOf(taskId, paceMaxAgeMs)
-      .then((p) => io.to(rooms.admins).emit('task:progress', p))
+      .then((p) => {
+        if (!stopped) io.to(rooms.admins).emit('task:progress', p);
+      })
       .catch((err: unknown) => logger.warn({ err }, 'progress broadcast failed'))
       .finally(() => {
+        reads.delete(read);
         const again = reading.get(taskId);
         reading.delete(taskId);
         if (again !== undefined) broadcast(taskId, again);
       });
+    reads.add(read);
   };
 
   const scheduleProgress = ({ taskId }: { taskId: string }) => {
@@ -102,7 +108,7 @@ export function startNotifier(
   events.on('userSessionsEnded', onSessionsEnded);
   events.on('raterPaused', onRaterPaused);
 
-  return () => {
+  return async () => {
     stopped = true;
     for (const timer of [...pending.values(), ...settling.values(), ...closing]) clearTimeout(timer);
     pending.clear();
@@ -115,5 +121,6 @@ export function startNotifier(
     events.off('taskUpdated', onTask);
     events.off('userSessionsEnded', onSessionsEnded);
     events.off('raterPaused', onRaterPaused);
+    await Promise.all(reads);
   };
 }
