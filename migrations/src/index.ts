@@ -9,6 +9,7 @@ import * as taskCounters from './2026-11-25T0600_task_counters.js';
 import * as liveLeaseIndex from './2026-12-06T0100_live_lease_index.js';
 import * as judgmentChainTable from './2026-12-06T0200_judgment_chain_table.js';
 import * as dropRedundantSeqIndexes from './2026-12-06T0300_drop_redundant_seq_indexes.js';
+import * as pairsTakenColumn from './2026-12-06T0400_pairs_taken_column.js';
 
 /** Every migration, in order. A static list keeps src and dist runs identical (no directory scanning). */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0100_live_lease_index': liveLeaseIndex,
   '2026-12-06T0200_judgment_chain_table': judgmentChainTable,
   '2026-12-06T0300_drop_redundant_seq_indexes': dropRedundantSeqIndexes,
+  '2026-12-06T0400_pairs_taken_column': pairsTakenColumn,
 };
 
 export const latestMigration = Object.keys(migrations).at(-1)!;

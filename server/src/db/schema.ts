@@ -141,6 +141,7 @@ export interface Pairs {
   response_b: string;
   seq: Generated<number>;
   tags: Generated<Json>;
+  taken: Generated<number>;
   target: number;
   task_id: string;
 }

@@ -566,7 +566,7 @@ export class AssignmentRepository {
       SELECT t.id AS task_id,
         (SELECT count(*) FROM judgments j WHERE j.task_id = t.id AND j.rater_id = ${raterId})::int AS judged_by_me,
         (SELECT count(*) FROM (SELECT 1 FROM pairs p WHERE p.task_id = t.id
-           AND p.judgment_count + p.lease_count < p.target AND p.gold IS NULL
+           AND p.taken < p.target AND p.gold IS NULL
            AND ${notMetBy(sql`${raterId}`)} LIMIT ${AVAILABLE_COUNT_CAP}) open)::int AS available
       FROM tasks t WHERE t.id = ANY(${taskIds}::uuid[])`.execute(this.db);
     return new Map(rows.rows.map((r) => [r.task_id, { judgedByMe: r.judged_by_me, available: r.available }]));
@@ -640,16 +640,17 @@ function unchangedRows(
     OFFSET 0)`;
 }
 
-/** A work pair with a free slot (judgments + live leases < target) that the quota, if any, lets the rater take. */
+/**
+ * A work pair with a free slot (judgments + live leases < target) that the quota, if any, lets the rater take.
+ * `taken` is that sum, a stored generated column, so that the partial indexes match (pairs_taken_column migration).
+ */
 function openSlot(quota: QuotaFilter | null) {
-  return sql`p.gold IS NULL AND p.judgment_count + p.lease_count < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}`;
+  return sql`p.gold IS NULL AND p.taken < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}`;
 }
 
 /** The task's order over open pairs, as the partial indexes hold them (see the assignment_engine migration). */
 function policyOrder(order: AssignmentOrder) {
-  return order === 'random'
-    ? sql`p.rand`
-    : sql`(p.judgment_count + p.lease_count = 0), (p.judgment_count + p.lease_count), p.rand`;
+  return order === 'random' ? sql`p.rand` : sql`(p.taken = 0), p.taken, p.rand`;
 }
 
 /**
