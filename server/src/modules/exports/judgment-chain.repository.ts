@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.js';
+import { collectGarbage } from '../../lib/collect-garbage.js';
 import {
   ChainVerifier,
   genesisHash,
@@ -22,6 +23,12 @@ const CHAIN_LOCK_NAMESPACE = 20_261_125;
  */
 const SEAL_BATCH = 1_000;
 const VERIFY_BATCH = 5_000;
+/**
+ * A sealer run that chained at least this many judgments worked off a backlog (live traffic seals about a second's
+ * worth a run): the server then collects its garbage at once (lib/collect-garbage.ts). Measured on a backlog of a
+ * million: see docs/benchmarks.md, seventh pass.
+ */
+const BACKLOG_COLLECT_AFTER = 50_000;
 
 /**
  * The chained fields of judgment `j` under the names the hash takes (a ChainedJudgment), with created_at as text to
@@ -187,7 +194,9 @@ export function startSealer(chain: JudgmentChainRepository, logger: Logger, inte
     running = chain
       .sealPending()
       .then(
-        () => undefined,
+        (sealed) => {
+          if (sealed >= BACKLOG_COLLECT_AFTER) collectGarbage();
+        },
         (err: unknown) => logger.warn({ err }, 'sealing judgments failed'),
       )
       .finally(() => {
