@@ -6,8 +6,8 @@ let collect: (() => void) | undefined;
 /**
  * A full garbage collection, now. For the rare moment after a large one-off job (sealing a backlog of many thousands
  * of judgments) when the process goes quiet: nothing allocates then, so no collection runs, and the job's promoted
- * garbage would stay in the heap (and RSS) until traffic returns. Blocks the event loop for one major collection
- * (tens of milliseconds at a few hundred MB), so it is for after a backlog, never per request.
+ * garbage would stay in the heap (and RSS) until traffic returns. Blocks the event loop for one full collection, so
+ * it is for after a backlog, never per request.
  *
  * Node exposes `gc` only under `--expose-gc`; the flag is set here at run time (as Node's own docs show for
  * `v8.setFlagsFromString`) and `gc` taken from a fresh context, so `npm start` needs no extra flag.

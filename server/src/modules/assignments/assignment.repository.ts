@@ -648,7 +648,7 @@ function openSlot(quota: QuotaFilter | null) {
   return sql`p.gold IS NULL AND p.taken < p.target ${quota ? sql`AND ${quotaRoom(quota)}` : sql``}`;
 }
 
-/** The task's order over open pairs, as the partial indexes hold them (see the assignment_engine migration). */
+/** The task's order over open pairs, as the partial indexes hold them (see the pairs_taken_column migration). */
 function policyOrder(order: AssignmentOrder) {
   return order === 'random' ? sql`p.rand` : sql`(p.taken = 0), p.taken, p.rand`;
 }
