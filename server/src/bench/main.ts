@@ -22,6 +22,7 @@ import { PART_NAMES, formatMarkdown, renderReport, writeReport, type PartName, t
 import { AdminClient } from './seed.js';
 import { startServer } from './server-process.js';
 import { SOAK_FULL, SOAK_QUICK, renderSoak, runSoak, writeSoak } from './soak.js';
+import { cpuProbeMs } from './stats.js';
 
 const USAGE = `Usage: npm run bench -- [--only a,b,c,d,e] [--quick] [--out FILE]
        npm run bench -- --soak [--quick] [--out FILE]
@@ -92,6 +93,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const results: Results = { failed: {} };
+  const probeAtStart = cpuProbeMs();
   try {
     const db = await openBenchDatabase(log);
     const adminEmail = 'bench-admin@bench.test';
@@ -142,6 +144,7 @@ async function main(): Promise<number> {
       database: db.where,
       postgres: db.settings,
       minutes: (performance.now() - started) / 60_000,
+      cpuProbeMs: { start: probeAtStart, end: cpuProbeMs() },
     });
     process.stdout.write('\n' + (await formatMarkdown(report)) + '\n');
     if (out) {

@@ -25,6 +25,8 @@ export interface RunInfo {
   database: string;
   postgres: Record<string, string>;
   minutes: number;
+  /** cpuProbeMs() before the first part and after the last: how fast this host let the machine run. */
+  cpuProbeMs: { start: number; end: number };
 }
 
 /** The targets, in one place (docs/benchmarks.md explains where they come from). */
@@ -236,6 +238,7 @@ export function renderReport(results: Results, run: RunInfo): string {
   const setup = [
     `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}; run: \`${['npm run bench', ...benchFlags(run)].join(' ')}\`, ${run.minutes.toFixed(1)} min in all.`,
     `- Machine: ${os.availableParallelism()} CPUs (\`nproc\`; ${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}.`,
+    `- CPU speed probe (a fixed single-core workload, lower is faster; compare it before comparing runs): ${run.cpuProbeMs.start.toFixed(0)} ms before the first part, ${run.cpuProbeMs.end.toFixed(0)} ms after the last.`,
     `- Node.js ${process.version}; PostgreSQL ${run.postgres.server_version ?? '?'} (${run.database}; ${pgSettings}).`,
     '- PostgreSQL, the server process and the load generators share the machine; "others used N cores" is CPU that processes outside the bench (other work on the machine) kept busy during that measurement.',
   ];

@@ -80,13 +80,20 @@ export function probeHealth(url: string, everyMs = 100): { stop(): Promise<numbe
   };
 }
 
-/** utime + stime of a process in clock ticks, and its parent's pid; undefined once it has gone. */
+/**
+ * CPU of a process in clock ticks (its own, and that of its children that have exited and been waited for), and its
+ * parent's pid; undefined once it has gone. Counting the children that have exited matters: PostgreSQL's backends
+ * end with their connections, and without their time a measurement that closes its connections before it stops
+ * watching would book their CPU to "others".
+ */
 function procStat(pid: number): { ppid: number; ticks: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces and parentheses: the fields that matter come after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    // utime, stime, cutime, cstime (fields 14-17 of proc(5))
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return { ppid: Number(fields[1]), ticks };
   } catch {
     return undefined;
   }
@@ -147,4 +154,31 @@ export function watchMachine(): { stop(): number | undefined } {
       }
     },
   };
+}
+
+/**
+ * Milliseconds one core takes for a fixed piece of work (JSON round trips of a judgment-shaped object; the median of
+ * five tries after one to warm up). Runs on the same kind of VM differ by up to twice in speed when the host is busy, and "others used"
+ * cannot see that (it counts only this machine's processes and steal). Compare this figure between runs before
+ * comparing their latencies.
+ */
+export function cpuProbeMs(): number {
+  const judgment = {
+    assignmentId: '0b6f1c9e-6a57-4d8e-9a43-3d2b1f0e7c21',
+    idempotencyKey: 'f3a1d2c4-5b6e-4f70-8a91-b2c3d4e5f607',
+    choice: 1,
+    preference: -2,
+    rationale: 'A answers the question and stays polite; B lectures.',
+    criteria: { helpful: 'A', harmless: 'tie' },
+    signals: { activeMs: 18_250, focusLosses: 0, firstChoiceMs: 9_400, screenWidth: 1440, uiVersion: '0.1.0' },
+  };
+  const times: number[] = [];
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const start = performance.now();
+    let length = 0;
+    for (let i = 0; i < 20_000; i++) length += JSON.stringify(JSON.parse(JSON.stringify({ ...judgment, i }))).length;
+    if (length === 0) throw new Error('unreachable: keeps the loop from being optimised away');
+    if (attempt > 0) times.push(performance.now() - start); // the first warms up the JIT
+  }
+  return summarize(times).p50;
 }
