@@ -157,10 +157,10 @@ export function watchMachine(): { stop(): number | undefined } {
 }
 
 /**
- * Milliseconds one core takes for a fixed piece of work (JSON round trips of a judgment-shaped object; the median of
- * five tries after one to warm up). Runs on the same kind of VM differ by up to twice in speed when the host is busy, and "others used"
- * cannot see that (it counts only this machine's processes and steal). Compare this figure between runs before
- * comparing their latencies.
+ * Milliseconds one core takes for a fixed piece of work (copying a judgment-shaped object and taking it through JSON
+ * and back; the median of five tries after one to warm up). Runs on the same kind of VM differed twofold in speed
+ * from one host to another, and "others used" cannot see that (it counts only this machine's processes and steal).
+ * Compare this figure between runs before comparing their latencies.
  */
 export function cpuProbeMs(): number {
   const judgment = {

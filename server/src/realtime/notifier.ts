@@ -20,10 +20,11 @@ export function startNotifier(
   const pending = new Map<string, NodeJS.Timeout>();
   const settling = new Map<string, NodeJS.Timeout>();
   const closing = new Set<NodeJS.Timeout>();
-  /** Tasks whose progress is being read, with the pace age the next read asked for meanwhile (if one did). */
-  const reading = new Map<string, number | undefined>();
-  /** Progress reads under way: stopping waits for them, so none outlives the pool it reads from. */
-  const reads = new Set<Promise<void>>();
+  /**
+   * Tasks whose progress is being read: the read (stopping waits for it, so none outlives the pool it reads from) and
+   * the pace age the next read asked for meanwhile (if one did).
+   */
+  const reading = new Map<string, { read: Promise<void>; again?: number }>();
   let stopped = false;
 
   // One read of a task's progress at a time: under load a read outlasts the window, and overlapping reads would
@@ -31,11 +32,11 @@ export function startNotifier(
   // runs once the read ends, with the latest counts.
   const broadcast = (taskId: string, paceMaxAgeMs: number) => {
     if (stopped) return;
-    if (reading.has(taskId)) {
-      reading.set(taskId, Math.min(reading.get(taskId) ?? Infinity, paceMaxAgeMs));
+    const underWay = reading.get(taskId);
+    if (underWay) {
+      underWay.again = Math.min(underWay.again ?? Infinity, paceMaxAgeMs);
       return;
     }
-    reading.set(taskId, undefined);
     const read = progress
       .progressOf(taskId, paceMaxAgeMs)
       .then((p) => {
@@ -43,12 +44,11 @@ export function startNotifier(
       })
       .catch((err: unknown) => logger.warn({ err }, 'progress broadcast failed'))
       .finally(() => {
-        reads.delete(read);
-        const again = reading.get(taskId);
+        const again = reading.get(taskId)?.again;
         reading.delete(taskId);
         if (again !== undefined) broadcast(taskId, again);
       });
-    reads.add(read);
+    reading.set(taskId, { read });
   };
 
   const scheduleProgress = ({ taskId }: { taskId: string }) => {
@@ -121,6 +121,6 @@ export function startNotifier(
     events.off('taskUpdated', onTask);
     events.off('userSessionsEnded', onSessionsEnded);
     events.off('raterPaused', onRaterPaused);
-    await Promise.all(reads);
+    await Promise.all([...reading.values()].map((r) => r.read));
   };
 }

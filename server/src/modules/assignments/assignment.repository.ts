@@ -565,8 +565,7 @@ export class AssignmentRepository {
     const rows = await sql<{ task_id: string; judged_by_me: number; available: number }>`
       SELECT t.id AS task_id,
         (SELECT count(*) FROM judgments j WHERE j.task_id = t.id AND j.rater_id = ${raterId})::int AS judged_by_me,
-        (SELECT count(*) FROM (SELECT 1 FROM pairs p WHERE p.task_id = t.id
-           AND p.taken < p.target AND p.gold IS NULL
+        (SELECT count(*) FROM (SELECT 1 FROM pairs p WHERE p.task_id = t.id AND ${openSlot(null)}
            AND ${notMetBy(sql`${raterId}`)} LIMIT ${AVAILABLE_COUNT_CAP}) open)::int AS available
       FROM tasks t WHERE t.id = ANY(${taskIds}::uuid[])`.execute(this.db);
     return new Map(rows.rows.map((r) => [r.task_id, { judgedByMe: r.judged_by_me, available: r.available }]));
@@ -687,7 +686,7 @@ function quotaRoom({ group, groups }: QuotaFilter) {
   const unfilled = (h: string) => sql`greatest(${groups[h]!}::int - coalesce((p.group_counts ->> ${h})::int, 0), 0)`;
   const others = Object.keys(groups).filter((h) => h !== group);
   const reservedByOthers = others.length > 0 ? sql.join(others.map(unfilled), sql` + `) : sql`0`;
-  const freeSlots = sql`(p.target - p.judgment_count - p.lease_count)`;
+  const freeSlots = sql`(p.target - p.taken)`;
   const ownRoom =
     group !== null && groups[group] !== undefined
       ? sql`coalesce((p.group_counts ->> ${group})::int, 0) < ${groups[group]}::int`
